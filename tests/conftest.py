@@ -1,0 +1,202 @@
+"""The shared ground of every test: a fresh database per run, a clean one per test, and a cast of users.
+
+The database is a real SQLite file, or the PostgreSQL database named by
+TRACKER_TEST_DATABASE_URL. It is migrated once per run with the real
+migrations; after each test every table is emptied.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import Engine, MetaData, text
+from sqlmodel import Session, SQLModel
+
+from powerlists.columns import utcnow
+from powerlists.models import Department
+from tracker.accounts.models import Role, User
+from tracker.accounts.passwords import hash_password
+from tracker.app import create_app
+from tracker.db import import_models, make_engine, upgrade
+from tracker.settings import Settings, load_settings
+
+PASSWORD = "correct horse battery"
+TEST_HOST = "testserver.local"
+
+os.environ.setdefault("LITESTAR_WARN_IMPLICIT_SYNC_TO_THREAD", "1")
+
+
+def database_url(tmp_dir: Path) -> str:
+    return os.environ.get("TRACKER_TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.db'}"
+
+
+def _drop_everything(engine: Engine) -> None:
+    existing = MetaData()
+    existing.reflect(bind=engine)
+    existing.drop_all(bind=engine)
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    import_models()
+    eng = make_engine(database_url(tmp_path_factory.mktemp("db")))
+    _drop_everything(eng)  # a PostgreSQL database left over from an interrupted run
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+def empty_tables(engine: Engine) -> None:
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(
+                text("TRUNCATE TABLE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "engine" in request.fixturenames:
+        empty_tables(request.getfixturevalue("engine"))
+
+
+@pytest.fixture(scope="session")
+def settings(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir = tmp_path_factory.mktemp("data")
+    return load_settings(
+        {
+            "TRACKER_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "TRACKER_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+            "TRACKER_DATA_DIR": str(data_dir),
+            "TRACKER_ALLOWED_HOSTS": f"{TEST_HOST},localhost,127.0.0.1",
+            "TRACKER_SECURE_COOKIES": "off",
+            "TRACKER_LANGUAGE": "en",
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, engine: Engine) -> Litestar:
+    return create_app(settings, engine)
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return hash_password(PASSWORD)  # argon2 is slow on purpose: hash once per run
+
+
+@dataclass
+class Cast:
+    """Who the tests act as: an admin, a supervisor, and operators of two departments."""
+
+    dept_a: Department
+    dept_b: Department
+    admin: User
+    supervisor: User
+    op_a: User
+    op_b: User
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def cast(db: Session, password_hash: str) -> Cast:
+    dept_a = Department(code="dept-a", name="甲局", name_en="Bureau A", phone="0571-1")
+    dept_b = Department(code="dept-b", name="乙局", name_en="Bureau B", phone="0571-2")
+    db.add_all([dept_a, dept_b])
+    db.flush()
+
+    def user(email: str, role: Role, department: Department | None = None) -> User:
+        u = User(
+            email=email,
+            password_hash=password_hash,
+            role=role,
+            department_id=department.id if department else None,
+            created_at=utcnow(),
+        )
+        db.add(u)
+        return u
+
+    result = Cast(
+        dept_a=dept_a,
+        dept_b=dept_b,
+        admin=user("admin@example.org", Role.admin),
+        supervisor=user("supervisor@example.org", Role.supervisor),
+        op_a=user("op-a@example.org", Role.operator, dept_a),
+        op_b=user("op-b@example.org", Role.operator, dept_b),
+    )
+    db.commit()
+    return result
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF field on the page"
+    return match.group(1)
+
+
+def new_client(app: Litestar) -> TestClient[Litestar]:
+    return TestClient(app, base_url=f"http://{TEST_HOST}")
+
+
+def post_form(client: TestClient[Litestar], path: str, data: dict[str, str], *, form_page: str | None = None):  # type: ignore[no-untyped-def]
+    """Submit a form as a browser would: fetch the page that holds it, then post with its CSRF token."""
+    page = client.get(form_page or path)
+    return client.post(path, data={**data, "csrf_token": csrf_from(page.text)}, follow_redirects=False)
+
+
+def sign_in(client: TestClient[Litestar], user: User, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    response = post_form(client, "/login", {"email": user.email, "password": password})
+    assert response.status_code == 302, response.text
+    return response
+
+
+@pytest.fixture
+def anon(app: Litestar) -> Iterator[TestClient[Litestar]]:
+    with new_client(app) as client:
+        yield client
+
+
+def _signed_in(app: Litestar, user: User) -> Iterator[TestClient[Litestar]]:
+    with new_client(app) as client:
+        sign_in(client, user)
+        yield client
+
+
+@pytest.fixture
+def as_admin(app: Litestar, cast: Cast) -> Iterator[TestClient[Litestar]]:
+    yield from _signed_in(app, cast.admin)
+
+
+@pytest.fixture
+def as_supervisor(app: Litestar, cast: Cast) -> Iterator[TestClient[Litestar]]:
+    yield from _signed_in(app, cast.supervisor)
+
+
+@pytest.fixture
+def as_op_a(app: Litestar, cast: Cast) -> Iterator[TestClient[Litestar]]:
+    yield from _signed_in(app, cast.op_a)
+
+
+@pytest.fixture
+def as_op_b(app: Litestar, cast: Cast) -> Iterator[TestClient[Litestar]]:
+    yield from _signed_in(app, cast.op_b)

@@ -1,0 +1,82 @@
+"""Security defaults: headers, body limits, escaping, hosts, cookies, error pages."""
+
+from __future__ import annotations
+
+from litestar import Litestar, get
+from litestar.testing import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from powerlists.models import Department
+from tests.conftest import Cast, csrf_from, new_client
+from tracker.app import create_app
+from tracker.settings import Settings
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def test_every_answer_carries_the_security_headers(anon: TestClient[Litestar], cast: Cast) -> None:
+    for path in ("/", "/no-such-page", "/api/v1/departments", "/static/site.css"):
+        headers = anon.get(path).headers
+        csp = headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+        assert headers["x-request-id"]
+
+
+def test_a_department_name_with_a_script_tag_is_escaped(anon: TestClient[Litestar], db: Session) -> None:
+    db.add(Department(code="xss", name=SCRIPT, name_en=SCRIPT))
+    db.commit()
+    for path in ("/departments", "/departments/xss"):
+        html = anon.get(path).text
+        assert SCRIPT not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_body_over_the_limit_is_refused_with_413(
+    as_admin: TestClient[Litestar], settings: Settings
+) -> None:
+    token = csrf_from(as_admin.get("/admin/departments/new").text)
+    big = "x" * (settings.max_body_bytes + 1)
+    response = as_admin.post("/admin/departments/new", data={"code": "big", "name": big, "csrf_token": token})
+    assert response.status_code == 413
+
+
+def test_an_unknown_host_is_refused(app: Litestar) -> None:
+    with TestClient(app, base_url="http://evil.example") as client:
+        assert client.get("/").status_code == 400
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        assert client.get("/").status_code == 200  # a port on an allowed host is fine
+
+
+def test_session_cookies_are_httponly_and_samesite_lax(anon: TestClient[Litestar], cast: Cast) -> None:
+    page = anon.get("/login")
+    cookie = page.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+
+
+def test_over_https_cookies_are_secure_with_host_prefix(settings: Settings, engine: Engine) -> None:
+    secure_app = create_app(settings.with_(secure_cookies=True), engine)
+    with TestClient(secure_app, base_url="https://testserver.local") as client:
+        cookie = client.get("/login").headers["set-cookie"]
+        assert cookie.startswith("__Host-tracker_csrf=")
+        assert "Secure" in cookie and "Path=/" in cookie
+        assert "strict-transport-security" in client.get("/").headers
+
+
+def test_errors_show_a_short_message_and_never_a_traceback(settings: Settings, engine: Engine) -> None:
+    app = create_app(settings, engine)
+
+    @get("/boom", sync_to_thread=False, include_in_schema=False)
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    app.register(boom)
+
+    assert not app.debug
+    with new_client(app) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert "secret internals" not in response.text and "Traceback" not in response.text
+    assert response.headers["x-request-id"] in response.text

@@ -1,0 +1,1 @@
+"""The supervision and power-list transparency tracker."""

@@ -1,0 +1,106 @@
+"""The application factory: controllers, database plugin, templates, security configuration."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin, SQLAlchemySyncConfig, SyncSessionConfig
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.static_files import create_static_files_router
+from sqlalchemy import Engine
+from sqlmodel import Session, SQLModel
+
+from tracker.accounts.auth import AuthMiddleware
+from tracker.accounts.csrf import CsrfMiddleware
+from tracker.db import check_schema, import_models, make_engine
+from tracker.settings import Settings, load_settings
+from tracker.web.account import AccountController
+from tracker.web.admin import AdminController
+from tracker.web.api import ApiController
+from tracker.web.cookie_queue import add_queued_cookies
+from tracker.web.cookies import CookieNames
+from tracker.web.errors import http_exception_handler, internal_error_handler
+from tracker.web.hosts import AllowedHostsMiddleware
+from tracker.web.language import LanguageMiddleware
+from tracker.web.public import PublicController
+from tracker.web.runtime import Runtime
+from tracker.web.security import make_security_headers_hook
+from tracker.web.templating import template_config
+from tracker.web.tokens import TokenController
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
+    settings = settings or load_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    import_models()
+    engine = engine or make_engine(settings.database_url)
+    check_schema(engine)
+    runtime = Runtime(settings=settings, engine=engine, cookies=CookieNames.for_settings(settings))
+
+    db_config = SQLAlchemySyncConfig(
+        engine_instance=engine,
+        metadata=SQLModel.metadata,
+        session_config=SyncSessionConfig(class_=Session, expire_on_commit=False),
+        # Plain "autocommit" would drop the write of every form that answers with a redirect.
+        before_send_handler="autocommit_include_redirects",
+        create_all=False,
+    )
+
+    @asynccontextmanager
+    async def scheduler_lifespan(app: Litestar) -> AsyncIterator[None]:
+        # Only when asked: the test client and every extra web worker would run jobs too.
+        if not settings.run_scheduler:
+            yield
+            return
+        from scheduler.runner import start_in_process
+
+        scheduler = start_in_process(engine, settings)
+        try:
+            yield
+        finally:
+            scheduler.shutdown(wait=False)
+
+    return Litestar(
+        route_handlers=[
+            PublicController,
+            AccountController,
+            AdminController,
+            TokenController,
+            ApiController,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+        ],
+        plugins=[SQLAlchemyPlugin(config=db_config)],
+        middleware=[
+            AllowedHostsMiddleware(settings.allowed_hosts),
+            LanguageMiddleware(),
+            DefineMiddleware(AuthMiddleware, exclude=["^/static/"]),
+            CsrfMiddleware(),
+        ],
+        template_config=template_config(),
+        cors_config=None,
+        csrf_config=None,
+        request_max_body_size=settings.max_body_bytes,
+        before_send=[make_security_headers_hook(hsts=settings.secure_cookies), add_queued_cookies],
+        exception_handlers={HTTPException: http_exception_handler, Exception: internal_error_handler},
+        openapi_config=OpenAPIConfig(
+            title="Power-list tracker API",
+            version="1",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        lifespan=[scheduler_lifespan],
+        state=State({"runtime": runtime}),
+        debug=settings.debug,
+        # Logging is configured above, once, from TRACKER_LOG_LEVEL.
+        logging_config=None,
+    )

@@ -1,0 +1,1 @@
+"""Everything that knows HTTP: middleware, controllers, templates, error pages."""

@@ -1,0 +1,68 @@
+"""Public pages: home, departments, language switch, health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy import func
+from sqlmodel import select
+
+from powerlists.departments import by_code, search_statement
+from powerlists.models import Department
+from tracker.settings import LANGUAGES
+from tracker.web.cookies import make_cookie
+from tracker.web.forms import DB, safe_next
+from tracker.web.pagination import paginate
+from tracker.web.runtime import runtime
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+class PublicController(Controller):
+    include_in_schema = False
+
+    @get("/", name="home", sync_to_thread=True)
+    def home(self, db_session: DB) -> Template:
+        count = db_session.exec(select(func.count()).select_from(Department)).one()
+        return Template("home.html", context={"department_count": count})
+
+    @get("/departments", name="departments", sync_to_thread=True)
+    def departments(self, db_session: DB, q: FromQuery[str] = "", page: FromQuery[int] = 1) -> Template:
+        stmt = search_statement(q)
+        return Template("departments/index.html", context={"page": paginate(db_session, stmt, page), "q": q})
+
+    @get("/departments/{code:str}", name="department", sync_to_thread=True)
+    def department(self, db_session: DB, code: FromPath[str]) -> Template:
+        department = by_code(db_session, code)
+        if department is None:
+            raise NotFoundException()
+        parent = db_session.get(Department, department.parent_id) if department.parent_id else None
+        children = db_session.exec(
+            select(Department).where(Department.parent_id == department.id).order_by(Department.code)
+        ).all()
+        return Template(
+            "departments/detail.html",
+            context={"department": department, "parent": parent, "children": children},
+        )
+
+    @get("/lang/{language:str}", name="language", sync_to_thread=False)
+    def language(
+        self, request: Request[Any, Any, Any], language: FromPath[str], next: FromQuery[str] = "/"
+    ) -> Redirect:
+        # A display preference kept in the visitor's own cookie; nothing on the server changes.
+        if language not in LANGUAGES:
+            raise NotFoundException()
+        rt = runtime(request)
+        return Redirect(
+            safe_next(next),
+            cookies=[make_cookie(rt.settings, rt.cookies.language, language, max_age=ONE_YEAR)],
+        )
+
+    @get("/healthz", name="health", sync_to_thread=True)
+    def health(self, db_session: DB) -> dict[str, str]:
+        db_session.exec(select(1)).one()
+        return {"status": "ok"}

@@ -1,0 +1,77 @@
+"""The Jinja environment: Litestar builds it (autoescape on); we add translation and a few globals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from babel.dates import format_datetime
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+
+from tracker.accounts.csrf import FIELD as CSRF_FIELD
+from tracker.accounts.csrf import csrf_token
+from tracker.i18n import babel_locale, current_language, translations
+from tracker.settings import LANGUAGES
+from tracker.web.flash import take_flashes
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+LANGUAGE_NAMES = {"zh-CN": "中文", "en": "English"}
+
+
+def _gettext(message: str) -> str:
+    return translations(current_language()).gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_language()).ngettext(singular, plural, n)
+
+
+@pass_context
+def _csrf_token(context: Context) -> str:
+    return csrf_token(context["request"])
+
+
+@pass_context
+def _flashes(context: Context) -> list[tuple[str, str]]:
+    return take_flashes(context["request"])
+
+
+@pass_context
+def _local_time(context: Context, value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    if value is None:
+        return ""
+    tz = context["request"].app.state.runtime.settings.tz
+    return format_datetime(value, fmt, tzinfo=tz, locale=babel_locale())
+
+
+@pass_context
+def _query(context: Context, **changes: Any) -> str:
+    """The current query string with some parameters changed (for pagination and filter links)."""
+    params = dict(context["request"].query_params)
+    params.update({k: v for k, v in changes.items() if v is not None})
+    return "?" + urlencode({k: v for k, v in params.items() if v not in ("", None)})
+
+
+def _configure(engine: JinjaTemplateEngine) -> None:
+    env = engine.engine
+    assert env.autoescape, "templates must autoescape"
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        csrf_field_name=CSRF_FIELD,
+        csrf_token=_csrf_token,
+        flashes=_flashes,
+        current_language=current_language,
+        languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        query=_query,
+    )
+    env.filters["local_time"] = _local_time
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(directory=TEMPLATE_DIR, engine=JinjaTemplateEngine, engine_callback=_configure)
