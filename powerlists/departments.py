@@ -135,15 +135,20 @@ def update_department(db: Session, department: Department, data: DepartmentInput
     return department
 
 
+def like_literal(text: str) -> str:
+    """``text`` for a LIKE pattern with its own ``%`` and ``_`` matching literally (escape ``\\``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def search_statement(search: str = "") -> SelectOfScalar[Department]:
     """Departments whose code or either name contains ``search``, by code."""
     stmt = select(Department).order_by(Department.code)
     if search.strip():
-        pattern = f"%{search.strip()}%"
+        pattern = "%" + like_literal(search.strip()) + "%"
         stmt = stmt.where(
-            col(Department.code).ilike(pattern)
-            | col(Department.name).ilike(pattern)
-            | col(Department.name_en).ilike(pattern)
+            col(Department.code).ilike(pattern, escape="\\")
+            | col(Department.name).ilike(pattern, escape="\\")
+            | col(Department.name_en).ilike(pattern, escape="\\")
         )
     return stmt
 

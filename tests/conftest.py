@@ -61,6 +61,8 @@ def empty_tables(engine: Engine) -> None:
                 text("TRUNCATE TABLE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
             )
         else:
+            # Self-references (a department's parent) make row-by-row RESTRICT checks fail mid-delete.
+            conn.execute(text("PRAGMA defer_foreign_keys=ON"))
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))
 

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import Engine, func, update
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from powerlists.departments import (
@@ -22,15 +21,6 @@ from tests.conftest import Cast, csrf_from, post_form
 
 XSS = "<script>alert(1)</script>"
 ESCAPED_XSS = "&lt;script&gt;alert(1)&lt;/script&gt;"
-
-
-@pytest.fixture(autouse=True)
-def _detach_subdepartments(engine: Engine) -> Iterator[None]:
-    """Let the shared clean-up empty the table: on SQLite its single `DELETE FROM department`
-    is refused by the RESTRICT self-reference while any department still has a parent."""
-    yield
-    with engine.begin() as conn:
-        conn.execute(update(Department).values(parent_id=None))
 
 
 def _problems(exc: pytest.ExceptionInfo[DepartmentError]) -> dict[str, tuple[str, dict[str, object]]]:
@@ -452,3 +442,21 @@ def test_the_search_text_is_echoed_escaped(anon: TestClient[Litestar]) -> None:
     assert response.status_code == 200
     assert XSS not in response.text
     assert "&#34;&gt;&lt;script&gt;" in response.text or "&quot;&gt;&lt;script&gt;" in response.text
+
+
+def test_search_treats_wildcard_characters_literally(anon: TestClient[Litestar], db: Session) -> None:
+    # search_statement promises departments whose code or name *contains* the search text.
+    db.add_all(
+        [
+            Department(code="a_1", name="下划线局", name_en="Underscore"),
+            Department(code="ab1", name="字母局", name_en="Letters"),
+            Department(code="pct", name="百分之百局", name_en="100% Bureau"),
+        ]
+    )
+    db.commit()
+
+    def found(q: str) -> list[str]:
+        return _codes_listed(anon.get("/departments", params={"q": q}).text)
+
+    assert found("a_1") == ["a_1"]
+    assert found("%") == ["pct"]

@@ -237,3 +237,11 @@ def test_a_short_new_password_is_refused(as_admin: TestClient[Litestar]) -> None
     )
     assert response.status_code == 400
     assert "at least 10 characters" in response.text
+
+
+def test_an_admin_cannot_disable_or_demote_themselves(as_admin: TestClient[Litestar], cast: Cast) -> None:
+    form = {"display_name": "", "role": "supervisor", "department": "", "is_active": "on"}
+    response = post_form(as_admin, f"/admin/users/{cast.admin.id}/edit", form)
+    assert response.status_code == 400
+    assert "cannot remove your own administrator rights" in response.text
+    assert as_admin.get("/admin/users").status_code == 200

@@ -4,6 +4,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from litestar import Litestar
 from sqlalchemy import Engine
@@ -101,6 +102,15 @@ def test_release_frees_the_lease_but_only_for_its_holder(engine: Engine, db: Ses
     release(engine, "job:x", "alpha")
     assert _leases(db) == []
     assert acquire(engine, "job:x", "beta", now, TTL)
+
+
+def test_lease_times_compare_as_instants_whatever_their_time_zone(engine: Engine) -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    now = utcnow()
+    assert acquire(engine, "job:x", "alpha", now, TTL)
+    # Eight hours "later" on the wall clock, but the same instant: still held.
+    assert not acquire(engine, "job:x", "beta", now.astimezone(shanghai) + timedelta(minutes=5), TTL)
+    assert acquire(engine, "job:x", "beta", (now + TTL).astimezone(shanghai), TTL)
 
 
 # run_job

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,13 +31,18 @@ def import_models() -> None:
     import tracker.leases  # noqa: F401
 
 
+def _mask_password(raw: str) -> str:
+    """The URL as typed, with its user-info (which may hold a password) hidden."""
+    return re.sub(r"[^/@]*@", "***@", raw)
+
+
 def parse_database_url(raw: str) -> URL:
     """The URL with its driver chosen (psycopg 3 for PostgreSQL), or ConfigError in one line."""
     try:
         url = make_url(raw)
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise ConfigError(
-            f"TRACKER_DATABASE_URL: cannot parse {raw!r} "
+            f"TRACKER_DATABASE_URL: cannot parse {_mask_password(raw)!r} "
             "(expected sqlite:///path.db or postgresql://user@host:5432/name)"
         ) from None
     backend = url.get_backend_name()

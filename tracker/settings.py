@@ -167,7 +167,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
-_LOOPBACK = {"localhost", "127.0.0.1", "[::1]", "::1", "testserver.local"}
+_LOOPBACK = {"localhost", "127.0.0.1", "[::1]", "::1"}
 
 
 @dataclass(frozen=True)

@@ -92,10 +92,20 @@ def create_user(
 
 
 def change_rights(
-    db: Session, user: User, *, role: str, department_id: int | None, is_active: bool, display_name: str
+    db: Session,
+    user: User,
+    *,
+    role: str,
+    department_id: int | None,
+    is_active: bool,
+    display_name: str,
+    actor_id: int | None = None,
 ) -> bool:
     """Apply an admin's edit; returns True when the user's sessions were ended."""
     rights = _check_rights(db, role, department_id)
+    if actor_id is not None and actor_id == user.id and (rights.role is not Role.admin or not is_active):
+        # Locking oneself out can leave a region with no administrator.
+        raise AccountError("role", N_("You cannot remove your own administrator rights or disable yourself."))
     changed = (
         rights.role != user.role or rights.department_id != user.department_id or is_active != user.is_active
     )

@@ -6,7 +6,6 @@ import logging
 
 import click
 
-from scheduler.runner import run_forever
 from tracker.cli.context import open_context
 
 
@@ -18,6 +17,8 @@ def scheduler() -> None:
 @scheduler.command("run")
 def run_command() -> None:
     """Run the scheduler in the foreground until stopped."""
+    from scheduler.runner import run_forever  # APScheduler loads only for this command
+
     ctx = open_context()
     logging.basicConfig(
         level=ctx.settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-import uvicorn
 
 from tracker.cli.context import Failure, open_context
 
@@ -20,6 +19,8 @@ def serve(host: str, port: int, workers: int) -> None:
             "TRACKER_RUN_SCHEDULER=on runs the scheduler in every worker: use --workers 1, "
             "or turn it off and run `tracker scheduler run` once"
         )
+    import uvicorn  # only here: every other command starts faster without it
+
     uvicorn.run(
         "tracker.app:create_app",
         factory=True,

@@ -20,7 +20,7 @@ from powerlists.departments import (
     update_department,
 )
 from powerlists.models import Department
-from tracker.accounts.guards import admin_only
+from tracker.accounts.guards import admin_only, current_user
 from tracker.accounts.models import Role, User
 from tracker.accounts.users import AccountError, change_rights, create_user
 from tracker.i18n import gettext as _
@@ -197,6 +197,7 @@ class AdminController(Controller):
                 department_id=_department_id(db_session, form["department"]),
                 is_active=form["is_active"],
                 display_name=form["display_name"],
+                actor_id=current_user(request).id,  # type: ignore[union-attr]
             )
         except AccountError as exc:
             return self._user_form(db_session, user, form, {exc.field: _(exc.message, **exc.args_)}, 400)
