@@ -30,6 +30,8 @@ from tracker.web.cookies import CookieNames
 from tracker.web.errors import http_exception_handler, internal_error_handler
 from tracker.web.hosts import AllowedHostsMiddleware
 from tracker.web.language import LanguageMiddleware
+from tracker.web.powerlist_manage import PowerListManageController, upload_controller
+from tracker.web.powers import PowersController
 from tracker.web.public import PublicController
 from tracker.web.runtime import Runtime
 from tracker.web.security import make_security_headers_hook
@@ -76,6 +78,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             AccountController,
             AdminController,
             TokenController,
+            PowersController,
+            PowerListManageController,
+            upload_controller(settings.max_upload_bytes),
             ApiController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

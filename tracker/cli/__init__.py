@@ -9,6 +9,7 @@ import click
 from tracker.cli.db import db
 from tracker.cli.demo import demo
 from tracker.cli.departments import departments
+from tracker.cli.powerlist import powerlist
 from tracker.cli.scheduler import scheduler
 from tracker.cli.serve import serve
 from tracker.cli.users import users
@@ -23,7 +24,7 @@ def cli() -> None:
     """
 
 
-for command in (serve, db, demo, users, departments, scheduler):
+for command in (serve, db, demo, users, departments, powerlist, scheduler):
     cli.add_command(command)
 
 

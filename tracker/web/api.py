@@ -6,14 +6,18 @@ from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from msgspec import Struct
 
 from powerlists.departments import as_public_dict, by_code, list_departments, parent_code_map
 from powerlists.models import Department
+from powerlists.queries import item_detail
 from tracker.accounts.guards import api_token
 from tracker.accounts.principals import TokenAuth
+from tracker.web.dates import today
 from tracker.web.forms import DB
+from tracker.web.pagination import DEFAULT_PER_PAGE
+from tracker.web.powers import detail_dict, item_row_dict, powers_page
 
 
 class DepartmentOut(Struct):
@@ -45,6 +49,39 @@ class ApiController(Controller):
         if department is None:
             raise NotFoundException(f"No department has the code {code!r}.")
         return DepartmentOut(**as_public_dict(department, parent_code_map(db_session)))
+
+    @get(
+        "/powers",
+        sync_to_thread=True,
+        summary="Powers on the lists in force today (search, filter, paginate)",
+    )
+    def powers(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DB,
+        q: FromQuery[str] = "",
+        department: FromQuery[str] = "",
+        category: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
+        per_page: FromQuery[int] = DEFAULT_PER_PAGE,
+    ) -> dict[str, Any]:
+        result = powers_page(
+            db_session,
+            today(request),
+            q=q,
+            department=department,
+            category=category,
+            page=page,
+            per_page=per_page,
+        )
+        return {**result.as_dict(), "items": [item_row_dict(item, dept) for item, dept in result.items]}
+
+    @get("/powers/{code:str}", sync_to_thread=True, summary="One power with its steps and version history")
+    def power(self, request: Request[Any, Any, Any], db_session: DB, code: FromPath[str]) -> dict[str, Any]:
+        detail = item_detail(db_session, code, today(request))
+        if detail is None:
+            raise NotFoundException(f"No power in force has the code {code!r}.")
+        return detail_dict(detail)
 
     @get(
         "/token",

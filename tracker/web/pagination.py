@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, Select, func, select
 from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -43,10 +43,24 @@ def clamp(page: int, per_page: int) -> tuple[int, int]:
     return max(1, page), min(max(1, per_page), MAX_PER_PAGE)
 
 
+def _bounds(db: Session, stmt: Any, page: int, per_page: int) -> tuple[int, int, int]:
+    page, per_page = clamp(page, per_page)
+    total = db.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    return page, per_page, total
+
+
 def paginate(
     db: Session, stmt: SelectOfScalar[T], page: int = 1, per_page: int = DEFAULT_PER_PAGE
 ) -> Page[T]:
-    page, per_page = clamp(page, per_page)
-    total = db.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    page, per_page, total = _bounds(db, stmt, page, per_page)
     items = list(db.exec(stmt.offset((page - 1) * per_page).limit(per_page)))
     return Page(items=items, number=page, per_page=per_page, total=total)
+
+
+def paginate_rows(
+    db: Session, stmt: Select[Any], page: int = 1, per_page: int = DEFAULT_PER_PAGE
+) -> Page[Row[Any]]:
+    """A page of a select of several entities (rows of tuples)."""
+    page, per_page, total = _bounds(db, stmt, page, per_page)
+    rows = list(db.execute(stmt.offset((page - 1) * per_page).limit(per_page)).all())
+    return Page(items=rows, number=page, per_page=per_page, total=total)

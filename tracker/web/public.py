@@ -12,11 +12,15 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from powerlists.departments import by_code, search_statement
+from powerlists.importer import version_in_force, versions
 from powerlists.models import Department
+from powerlists.queries import search_items
 from tracker.settings import LANGUAGES
 from tracker.web.cookies import make_cookie
+from tracker.web.dates import today
 from tracker.web.forms import DB, safe_next
-from tracker.web.pagination import paginate
+from tracker.web.pagination import paginate, paginate_rows
+from tracker.web.powers import category_names
 from tracker.web.runtime import runtime
 
 ONE_YEAR = 365 * 24 * 3600
@@ -36,7 +40,9 @@ class PublicController(Controller):
         return Template("departments/index.html", context={"page": paginate(db_session, stmt, page), "q": q})
 
     @get("/departments/{code:str}", name="department", sync_to_thread=True)
-    def department(self, db_session: DB, code: FromPath[str]) -> Template:
+    def department(
+        self, request: Request[Any, Any, Any], db_session: DB, code: FromPath[str], page: FromQuery[int] = 1
+    ) -> Template:
         department = by_code(db_session, code)
         if department is None:
             raise NotFoundException()
@@ -44,9 +50,19 @@ class PublicController(Controller):
         children = db_session.exec(
             select(Department).where(Department.parent_id == department.id).order_by(Department.code)
         ).all()
+        on = today(request)
+        in_force = version_in_force(db_session, department.id, on)  # type: ignore[arg-type]
         return Template(
             "departments/detail.html",
-            context={"department": department, "parent": parent, "children": children},
+            context={
+                "department": department,
+                "parent": parent,
+                "children": children,
+                "in_force": in_force,
+                "versions": versions(db_session, department.id),  # type: ignore[arg-type]
+                "items": paginate_rows(db_session, search_items(on, department_id=department.id), page, 50),
+                "categories": category_names(),
+            },
         )
 
     @get("/lang/{language:str}", name="language", sync_to_thread=False)
