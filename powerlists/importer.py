@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -93,33 +94,35 @@ class ImportResult:
 
 def latest_published(db: Session, department_id: int) -> PowerList | None:
     """The newest published version (the one a new import is compared with and replaces)."""
-    return db.exec(
+    newest: PowerList | None = db.exec(
         select(PowerList)  # type: ignore[call-overload]
-        .where(PowerList.department_id == department_id, PowerList.status == ListStatus.published)
+        .where(col(PowerList.department_id) == department_id, col(PowerList.status) == ListStatus.published)
         .order_by(col(PowerList.version).desc())
         .limit(1)
     ).scalar_one_or_none()
+    return newest
 
 
 def version_in_force(db: Session, department_id: int, on: date) -> PowerList | None:
     """The version in force on day ``on``: the published one with the latest effective date not after it."""
-    return db.exec(
+    in_force: PowerList | None = db.exec(
         select(PowerList)  # type: ignore[call-overload]
         .where(
-            PowerList.department_id == department_id,
+            col(PowerList.department_id) == department_id,
             col(PowerList.status).in_([ListStatus.published, ListStatus.superseded]),
-            PowerList.effective_from <= on,
+            col(PowerList.effective_from) <= on,
         )
         .order_by(col(PowerList.effective_from).desc(), col(PowerList.version).desc())
         .limit(1)
     ).scalar_one_or_none()
+    return in_force
 
 
 def versions(db: Session, department_id: int) -> list[PowerList]:
     return list(
         db.exec(
             select(PowerList)  # type: ignore[call-overload]
-            .where(PowerList.department_id == department_id, PowerList.status != ListStatus.draft)
+            .where(col(PowerList.department_id) == department_id, col(PowerList.status) != ListStatus.draft)
             .order_by(col(PowerList.version).desc())
         ).scalars()
     )
@@ -134,16 +137,16 @@ def _limit(value: int | None, unit: str | None, note: str) -> Limit | None:
 
 def load_items(db: Session, list_id: int, *, only_item_id: int | None = None) -> list[ItemData]:
     """A stored version as data, in list order (or just one of its items)."""
-    item_stmt = select(PowerItem).where(PowerItem.list_id == list_id).order_by(PowerItem.position)
+    item_stmt = select(PowerItem).where(col(PowerItem.list_id) == list_id).order_by(col(PowerItem.position))
     step_stmt = (
         select(PowerStep)
         .join(PowerItem, col(PowerItem.id) == PowerStep.item_id)
-        .where(PowerItem.list_id == list_id)
-        .order_by(PowerStep.item_id, PowerStep.seq)
+        .where(col(PowerItem.list_id) == list_id)
+        .order_by(col(PowerStep.item_id), col(PowerStep.seq))
     )
     if only_item_id is not None:
-        item_stmt = item_stmt.where(PowerItem.id == only_item_id)
-        step_stmt = step_stmt.where(PowerStep.item_id == only_item_id)
+        item_stmt = item_stmt.where(col(PowerItem.id) == only_item_id)
+        step_stmt = step_stmt.where(col(PowerStep.item_id) == only_item_id)
     items = list(db.exec(item_stmt).scalars())  # type: ignore[call-overload]
     steps: dict[int, list[StepData]] = {}
     step_rows = db.exec(step_stmt).scalars()  # type: ignore[call-overload]
@@ -168,18 +171,21 @@ def load_items(db: Session, list_id: int, *, only_item_id: int | None = None) ->
             supervision_phone=i.supervision_phone,
             responsibilities=i.responsibilities,
             accountability=i.accountability,
-            steps=steps.get(i.id or 0, []),  # type: ignore[arg-type]
+            steps=steps.get(i.id or 0, []),
         )
         for i in items
     ]
 
 
-def diff(old: list[ItemData], new: list[ItemData]) -> Changes:
+def diff(
+    old: list[ItemData], new: list[ItemData], *, still_listed: AbstractSet[str] = frozenset()
+) -> Changes:
+    """What changed from ``old`` to ``new``; codes in ``still_listed`` (present, unreadable) are not removed."""
     before = {i.code: i.as_dict() for i in old}
     after = {i.code: i.as_dict() for i in new}
     changes = Changes(
         added=[code for code in after if code not in before],
-        removed=[code for code in before if code not in after],
+        removed=[code for code in before if code not in after and code not in still_listed],
     )
     for code, now in after.items():
         was = before.get(code)
@@ -199,13 +205,13 @@ def codes_of_other_departments(db: Session, department_id: int, codes: list[str]
     if not codes:
         return {}
     newest = (
-        select(PowerList.department_id, func.max(PowerList.version).label("version"))
-        .where(PowerList.status == ListStatus.published, PowerList.department_id != department_id)
-        .group_by(PowerList.department_id)
+        select(col(PowerList.department_id), func.max(col(PowerList.version)).label("version"))
+        .where(col(PowerList.status) == ListStatus.published, col(PowerList.department_id) != department_id)
+        .group_by(col(PowerList.department_id))
         .subquery()
     )
     rows = db.execute(
-        select(PowerItem.code, Department.code)
+        select(col(PowerItem.code), col(Department.code))
         .join(PowerList, col(PowerList.id) == PowerItem.list_id)
         .join(
             newest,
@@ -264,7 +270,7 @@ def write_version(
 ) -> PowerList:
     next_version = (
         db.execute(
-            select(func.max(PowerList.version)).where(PowerList.department_id == department_id)
+            select(func.max(col(PowerList.version))).where(col(PowerList.department_id) == department_id)
         ).scalar()
         or 0
     ) + 1
@@ -372,7 +378,7 @@ def discard_drafts(db: Session, department_id: int) -> None:
     """Remove earlier unpublished drafts: one open draft per department."""
     for draft in db.exec(
         select(PowerList).where(
-            PowerList.department_id == department_id, PowerList.status == ListStatus.draft
+            col(PowerList.department_id) == department_id, col(PowerList.status) == ListStatus.draft
         )  # type: ignore[call-overload]
     ).scalars():
         db.delete(draft)
@@ -396,8 +402,10 @@ def check_file(
     if report.items:
         _check_region(db, department_id, report, raw.items.name)
     current = latest_published(db, department_id)
-    old = load_items(db, current.id) if current and current.id else []  # type: ignore[arg-type]
-    return ImportResult(report=report, changes=diff(old, report.items), sha256=file_sha256(path))
+    old = load_items(db, current.id) if current and current.id else []
+    return ImportResult(
+        report=report, changes=diff(old, report.items, still_listed=report.codes), sha256=file_sha256(path)
+    )
 
 
 def import_file(

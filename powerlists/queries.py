@@ -24,15 +24,15 @@ def in_force_ids(on: date) -> Select[tuple[int]]:
     """The id of each department's list in force on ``on`` (latest effective date, then version)."""
     ranked = (
         select(
-            PowerList.id,
+            col(PowerList.id),
             func.row_number()
             .over(
-                partition_by=PowerList.department_id,
+                partition_by=col(PowerList.department_id),
                 order_by=(col(PowerList.effective_from).desc(), col(PowerList.version).desc()),
             )
             .label("rank"),
         )
-        .where(col(PowerList.status).in_(VISIBLE), PowerList.effective_from <= on)
+        .where(col(PowerList.status).in_(VISIBLE), col(PowerList.effective_from) <= on)
         .subquery()
     )
     return select(ranked.c.id).where(ranked.c.rank == 1)
@@ -47,7 +47,7 @@ def search_items(
         .join(PowerList, col(PowerList.id) == PowerItem.list_id)
         .join(Department, col(Department.id) == PowerList.department_id)
         .where(col(PowerItem.list_id).in_(in_force_ids(on)))
-        .order_by(Department.code, PowerItem.position)
+        .order_by(col(Department.code), col(PowerItem.position))
     )
     if q.strip():
         pattern = "%" + like_literal(q.strip()) + "%"
@@ -58,9 +58,9 @@ def search_items(
             )
         )
     if department_id is not None:
-        stmt = stmt.where(PowerList.department_id == department_id)
+        stmt = stmt.where(col(PowerList.department_id) == department_id)
     if category:
-        stmt = stmt.where(PowerItem.category == category)
+        stmt = stmt.where(col(PowerItem.category) == category)
     return stmt
 
 
@@ -86,7 +86,7 @@ def item_detail(db: Session, code: str, on: date) -> ItemDetail | None:
         select(PowerList, Department)
         .join(PowerItem, col(PowerItem.list_id) == PowerList.id)
         .join(Department, col(Department.id) == PowerList.department_id)
-        .where(PowerItem.code == code, col(PowerList.id).in_(in_force_ids(on)))
+        .where(col(PowerItem.code) == code, col(PowerList.id).in_(in_force_ids(on)))
     ).first()
     if row is None:
         return None
@@ -122,7 +122,7 @@ def item_detail(db: Session, code: str, on: date) -> ItemDetail | None:
 
 def _item_on(db: Session, power_list: PowerList, code: str) -> ItemData | None:
     item = db.exec(
-        select(PowerItem).where(PowerItem.list_id == power_list.id, PowerItem.code == code)  # type: ignore[call-overload]
+        select(PowerItem).where(col(PowerItem.list_id) == power_list.id, col(PowerItem.code) == code)  # type: ignore[call-overload]
     ).scalar_one_or_none()
     if item is None:
         return None

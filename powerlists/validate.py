@@ -110,6 +110,8 @@ class ItemData:
 @dataclass
 class Report:
     items: list[ItemData] = field(default_factory=list)
+    # Every code in the file, with errors or not: a code that failed a check is not "removed".
+    codes: set[str] = field(default_factory=set)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -202,8 +204,8 @@ class _Sheet:
 
 
 def _is_footnote(row: RawRow) -> bool:
-    """Text in at most one of the list's columns (the rest may be outside them): a note, not an item."""
-    return sum(1 for v in row.cells.values() if cell_text(v)) <= 1
+    """At most one distinct text in the list's columns: a note (perhaps merged across the table)."""
+    return len({cell_text(v) for v in row.cells.values()} - {""}) <= 1
 
 
 def _item(sheet: _Sheet, row: RawRow, code: str, name: str) -> ItemData | None:
@@ -265,9 +267,7 @@ def _formulas(sheet: _Sheet, row: RawRow) -> None:
         sheet.error(
             row.row,
             field_name,
-            N_(
-                "This cell is a formula with no saved value: open the file in Excel or WPS, save it, import again."
-            ),
+            N_("A formula with no saved value: open and save the file in Excel or WPS, then import again."),
         )
 
 
@@ -302,6 +302,7 @@ def _items(raw: RawSheet, report: Report) -> dict[str, ItemData]:
         if not name:
             sheet.error(row.row, "name", N_("The name is missing (code %(code)r)."), code=code)
         rows_by_code[code].append(row.row)
+        report.codes.add(code)
         item = _item(sheet, row, code, name)
         if item is not None and name:
             parsed.append((row, item))

@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import openpyxl  # type: ignore[import-untyped]
 from defusedxml import ElementTree  # type: ignore[import-untyped]
@@ -77,9 +77,11 @@ def read_workbook(
 ) -> RawWorkbook:
     """The items sheet and the optional steps sheet of ``path``; WorkbookRefused when there is none."""
     check_xlsx(path, limits)
-    with zipfile.ZipFile(path) as archive:
+    # openpyxl gets a file object, not the path: given a path it refuses any name not
+    # ending in .xlsx/.xlsm/…, and uploads are kept under names of our own choosing.
+    with zipfile.ZipFile(path) as archive, path.open("rb") as stream:
         parts = sheet_parts(archive)
-        book = _load(path)
+        book = _load(stream)
         try:
             reader = _Reader(archive, parts, progress)
             for sheet in book.worksheets:
@@ -89,9 +91,9 @@ def read_workbook(
     return reader.result()
 
 
-def _load(path: Path) -> Any:
+def _load(stream: BinaryIO) -> Any:
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises anything from KeyError to ParseError on a broken part
         raise _damaged() from exc
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -202,3 +205,82 @@ def as_op_a(app: Litestar, cast: Cast) -> Iterator[TestClient[Litestar]]:
 @pytest.fixture
 def as_op_b(app: Litestar, cast: Cast) -> Iterator[TestClient[Litestar]]:
     yield from _signed_in(app, cast.op_b)
+
+
+# The `tracker` command as a subprocess, with a SQLite file of its own (CLI tests).
+
+TRACKER = Path(sys.executable).parent / "tracker"
+USER_PASSWORD = "a long enough password"
+
+
+class Tracker:
+    """Runs `tracker ...` with an environment of its own."""
+
+    def __init__(self, tmp_path: Path):
+        self.cwd = tmp_path
+        self.database_url = f"sqlite:///{tmp_path / 'cli.db'}"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+        self.env.update(
+            TRACKER_DATABASE_URL=self.database_url,
+            TRACKER_DATA_DIR=str(tmp_path / "data"),
+            TRACKER_LANGUAGE="en",
+        )
+
+    def __call__(self, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(TRACKER), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env={**self.env, **env},
+            cwd=self.cwd,
+            timeout=180,
+            check=False,
+        )
+
+    def ok(self, *args: str, stdin: str = "") -> str:
+        result = self(*args, stdin=stdin)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The single `error: ...` line a failing command prints, with no traceback."""
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+@pytest.fixture
+def tracker(tmp_path: Path) -> Tracker:
+    return Tracker(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file migrated once by `tracker db upgrade`, copied for each test that needs one."""
+    template = Tracker(tmp_path_factory.mktemp("template"))
+    template.ok("db", "upgrade")
+    return template.cwd / "cli.db"
+
+
+@pytest.fixture
+def migrated(tracker: Tracker, migrated_template: Path) -> Tracker:
+    for suffix in ("", "-wal"):  # the WAL too, should the last connection have left one
+        source = migrated_template.with_name(migrated_template.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, tracker.cwd / f"cli.db{suffix}")
+    return tracker
+
+
+@pytest.fixture
+def cli_db(tracker: Tracker) -> Iterator[Engine]:
+    """The command's database, opened from the test to check what the command did."""
+    import_models()
+    engine = make_engine(tracker.database_url)
+    yield engine
+    engine.dispose()

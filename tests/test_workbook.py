@@ -239,6 +239,13 @@ def test_the_first_of_two_sheets_with_an_items_header_is_read(tmp_path: Path) ->
     assert [(w[0], w[1]) for w in raw.warnings] == [("2023", 1)]
 
 
+def test_a_workbook_stored_under_a_name_without_the_xlsx_extension_is_read(tmp_path: Path) -> None:
+    path = items_file(tmp_path, [["XK-1", "许可"]])
+    upload = path.rename(tmp_path / "upload-7f3a.tmp")
+
+    assert codes(read_workbook(upload)) == ["XK-1"]
+
+
 # Rows and cells
 
 
