@@ -180,7 +180,7 @@ def load_items(db: Session, list_id: int, *, only_item_id: int | None = None) ->
 def diff(
     old: list[ItemData], new: list[ItemData], *, still_listed: AbstractSet[str] = frozenset()
 ) -> Changes:
-    """What changed from ``old`` to ``new``; codes in ``still_listed`` (present, unreadable) are not removed."""
+    """Changes from ``old`` to ``new``; codes in ``still_listed`` (present, unreadable) are not removed."""
     before = {i.code: i.as_dict() for i in old}
     after = {i.code: i.as_dict() for i in new}
     changes = Changes(

@@ -38,6 +38,17 @@ def in_force_ids(on: date) -> Select[tuple[int]]:
     return select(ranked.c.id).where(ranked.c.rank == 1)
 
 
+def list_items(list_id: int) -> Select[tuple[PowerItem, Department]]:
+    """The items of one version, in list order (for browsing an earlier version)."""
+    return (
+        select(PowerItem, Department)
+        .join(PowerList, col(PowerList.id) == col(PowerItem.list_id))
+        .join(Department, col(Department.id) == col(PowerList.department_id))
+        .where(col(PowerItem.list_id) == list_id)
+        .order_by(col(PowerItem.position))
+    )
+
+
 def search_items(
     on: date, *, q: str = "", department_id: int | None = None, category: str = ""
 ) -> Select[tuple[PowerItem, Department]]:

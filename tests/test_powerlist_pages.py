@@ -190,3 +190,39 @@ def test_the_blank_template_downloads_in_the_visitors_language(anon: TestClient[
     anon.get("/lang/zh-CN")
     sheet = load_workbook(io.BytesIO(anon.get("/powers/template.xlsx").content)).worksheets[0]
     assert sheet["A1"].value == "权力编码"
+
+
+def test_an_earlier_version_stays_browsable(
+    anon: TestClient[Litestar], db: Session, cast: Cast, tmp_path: Path
+) -> None:
+    published(db, cast, tmp_path)
+    revised = build(tmp_path / "v2.xlsx", rows=[item_row("XK-1", "食品经营许可（修订）")])
+    import_file(
+        db,
+        cast.dept_a.id,
+        revised,
+        source_name="v2.xlsx",
+        effective=date(2026, 2, 1),  # type: ignore[arg-type]
+        imported_by_id=None,
+        now=NOW,
+    )
+    db.commit()
+    today_page = anon.get("/departments/dept-a").text
+    assert "食品经营许可（修订）" in today_page and "对无证经营的处罚" not in today_page
+    first = anon.get("/departments/dept-a?version=1").text
+    assert "对无证经营的处罚" in first and "not the version in force today" in first
+    assert anon.get("/departments/dept-a?version=9").status_code == 404
+    history = anon.get("/api/v1/powers/XK-1").json()["history"]
+    assert [(h["version"], h["change"], h["fields"]) for h in history] == [
+        (2, "changed", ["name", "steps"]),
+        (1, "added", []),
+    ]
+
+
+def test_the_manage_page_shows_who_imported_each_version(
+    as_op_a: TestClient[Litestar], db: Session, tmp_path: Path
+) -> None:
+    upload(as_op_a, build(tmp_path / "a.xlsx", rows=[item_row("A-1", "甲")]))
+    publish_draft(as_op_a, db)
+    page = as_op_a.get("/powerlist/").text
+    assert "op-a@example.org" in page and "a.xlsx" in page

@@ -14,7 +14,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from powerlists.columns import utcnow
 from powerlists.departments import by_code
@@ -70,12 +70,18 @@ def _page(
         if visible_department(user) is not None
         else list(db.exec(select(Department).order_by(Department.code)))
     )
+    listed = versions(db, department.id) if department else []  # type: ignore[arg-type]
+    importer_ids = {v.imported_by_id for v in listed if v.imported_by_id}
+    importers: dict[int | None, str] = {}
+    if importer_ids:
+        importers = {u.id: u.email for u in db.exec(select(User).where(col(User.id).in_(importer_ids)))}
     return Template(
         "powerlist/manage.html",
         context={
             "department": department,
             "departments": choices,
-            "versions": versions(db, department.id) if department else [],  # type: ignore[arg-type]
+            "versions": listed,
+            "importers": importers,
             "draft": _draft(db, department.id) if department else None,  # type: ignore[arg-type]
             "result": result.as_dict(department.code, _) if result and department else None,
             "refusal": refusal,

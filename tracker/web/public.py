@@ -14,7 +14,7 @@ from sqlmodel import select
 from powerlists.departments import by_code, search_statement
 from powerlists.importer import version_in_force, versions
 from powerlists.models import Department
-from powerlists.queries import search_items
+from powerlists.queries import list_items, search_items
 from tracker.settings import LANGUAGES
 from tracker.web.cookies import make_cookie
 from tracker.web.dates import today
@@ -41,7 +41,12 @@ class PublicController(Controller):
 
     @get("/departments/{code:str}", name="department", sync_to_thread=True)
     def department(
-        self, request: Request[Any, Any, Any], db_session: DB, code: FromPath[str], page: FromQuery[int] = 1
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DB,
+        code: FromPath[str],
+        page: FromQuery[int] = 1,
+        version: FromQuery[int | None] = None,
     ) -> Template:
         department = by_code(db_session, code)
         if department is None:
@@ -52,6 +57,13 @@ class PublicController(Controller):
         ).all()
         on = today(request)
         in_force = version_in_force(db_session, department.id, on)  # type: ignore[arg-type]
+        all_versions = versions(db_session, department.id)  # type: ignore[arg-type]
+        shown = in_force
+        if version is not None:  # an earlier (or a future) version stays browsable
+            shown = next((v for v in all_versions if v.version == version), None)
+            if shown is None:
+                raise NotFoundException()
+        items = list_items(shown.id) if shown and shown.id else search_items(on, department_id=department.id)
         return Template(
             "departments/detail.html",
             context={
@@ -59,8 +71,9 @@ class PublicController(Controller):
                 "parent": parent,
                 "children": children,
                 "in_force": in_force,
-                "versions": versions(db_session, department.id),  # type: ignore[arg-type]
-                "items": paginate_rows(db_session, search_items(on, department_id=department.id), page, 50),
+                "shown": shown,
+                "versions": all_versions,
+                "items": paginate_rows(db_session, items, page, 50),
                 "categories": category_names(),
             },
         )
