@@ -28,6 +28,7 @@ def import_models() -> None:
     """Import every table module so that ``SQLModel.metadata`` knows all tables."""
     import powerlists.models  # noqa: F401
     import tracker.accounts.models
+    import tracker.calendar_store
     import tracker.leases  # noqa: F401
 
 

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from tracker.cli.calendar import calendar
 from tracker.cli.db import db
 from tracker.cli.demo import demo
 from tracker.cli.departments import departments
@@ -24,7 +25,7 @@ def cli() -> None:
     """
 
 
-for command in (serve, db, demo, users, departments, powerlist, scheduler):
+for command in (serve, db, demo, users, departments, powerlist, calendar, scheduler):
     cli.add_command(command)
 
 

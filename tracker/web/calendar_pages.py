@@ -1,0 +1,171 @@
+"""The public deadline calculator and the admin's calendar page."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlmodel import Session, col, select
+
+from powerlists.columns import utcnow
+from powerlists.limits import Limit, Unit
+from powerlists.zipcheck import WorkbookRefused
+from tracker.accounts.guards import admin_only, current_user
+from tracker.calendar import package_years
+from tracker.calendar_store import (
+    CalendarDay,
+    CalendarFileError,
+    CalendarYear,
+    Entry,
+    load_calendar,
+    read_calendar_file,
+    remove_day,
+    store,
+)
+from tracker.i18n import gettext as _
+from tracker.sla import Due, due
+from tracker.web.dates import today
+from tracker.web.flash import flash
+from tracker.web.forms import DB, FormData, checkbox, text
+from tracker.web.runtime import runtime
+
+UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+def calculate(db: Session, tz: Any, start: str, value: int, unit: str) -> tuple[Due | None, str]:
+    """The calculator's one computation, for the page and its JSON twin: (result, error message)."""
+    try:
+        start_date = date.fromisoformat(start)
+    except ValueError:
+        return None, _("Write the date as YYYY-MM-DD.")
+    if unit not in {u.value for u in Unit}:
+        return None, _("Choose a unit.")
+    try:
+        limit = Limit(0 if unit == Unit.immediate else value, Unit(unit))
+    except ValueError:
+        return None, _("The number must be between 1 and 9999.")
+    start_at = datetime.combine(start_date, datetime.min.time(), tzinfo=tz)
+    return due(start_at, limit, load_calendar(db), tz), ""
+
+
+class CalculatorController(Controller):
+    include_in_schema = False
+
+    @get("/calculator", name="calculator", sync_to_thread=True)
+    def calculator(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DB,
+        start: FromQuery[str] = "",
+        value: FromQuery[int] = 20,
+        unit: FromQuery[str] = "workday",
+    ) -> Template:
+        result, error = (
+            calculate(db_session, runtime(request).settings.tz, start, value, unit) if start else (None, "")
+        )
+        return Template(
+            "calculator.html",
+            context={
+                "start": start or today(request).isoformat(),
+                "value": value,
+                "unit": unit,
+                "units": [u.value for u in Unit],
+                "result": result,
+                "error": error,
+            },
+        )
+
+
+def _calendar_page(db: Session, errors: dict[str, str], status: int = 200) -> Template:
+    years = db.exec(select(CalendarYear).order_by(col(CalendarYear.year))).all()
+    days = db.exec(select(CalendarDay).order_by(col(CalendarDay.day).desc()).limit(500)).all()
+    package = package_years()
+    return Template(
+        "admin/calendar.html",
+        context={
+            "years": years,
+            "days": days,
+            "package_first": min(package),
+            "package_last": max(package),
+            "errors": errors,
+        },
+        status_code=status,
+    )
+
+
+class CalendarAdminController(Controller):
+    path = "/admin/calendar"
+    guards = [admin_only]
+    include_in_schema = False
+
+    @get("/", name="admin_calendar", sync_to_thread=True)
+    def index(self, db_session: DB) -> Template:
+        return _calendar_page(db_session, {})
+
+    @post("/load", name="admin_calendar_load", sync_to_thread=True)
+    def load(self, request: Request[Any, Any, Any], db_session: DB, data: UploadData) -> Template | Redirect:
+        upload = data.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return _calendar_page(db_session, {"file": _("Choose a file.")}, 400)
+        uploads = runtime(request).settings.data_dir / "uploads"
+        uploads.mkdir(parents=True, exist_ok=True)
+        path = uploads / f"{secrets.token_hex(16)}.upload"
+        try:
+            with path.open("wb") as out:
+                shutil.copyfileobj(upload.file, out)
+            entries = read_calendar_file(path, name=upload.filename)
+            user = current_user(request)
+            source = "local" if checkbox(data, "local") else "notice"
+            years = store(
+                db_session,
+                entries,
+                source=source,
+                source_name=upload.filename,
+                now=utcnow(),
+                by=user.id if user else None,
+            )
+        except CalendarFileError as exc:
+            return _calendar_page(db_session, {"file": _(exc.message, **exc.args_)}, 400)
+        except WorkbookRefused as exc:
+            return _calendar_page(db_session, {"file": _(exc.message, **exc.args_)}, 400)
+        finally:
+            path.unlink(missing_ok=True)
+        flash(
+            request,
+            "success",
+            _(
+                "Loaded %(days)d days for %(years)s.",
+                days=len({e.day for e in entries}),
+                years=", ".join(map(str, sorted(years))),
+            ),
+        )
+        return Redirect("/admin/calendar/")
+
+    @post("/days", name="admin_calendar_day", sync_to_thread=True)
+    def add_day(self, request: Request[Any, Any, Any], db_session: DB, data: FormData) -> Template | Redirect:
+        try:
+            day = date.fromisoformat(text(data, "day"))
+        except ValueError:
+            return _calendar_page(db_session, {"day": _("Write the date as YYYY-MM-DD.")}, 400)
+        user = current_user(request)
+        entry = Entry(day, text(data, "kind") == "workday", text(data, "note")[:200])
+        store(db_session, [entry], source="local", source_name="", now=utcnow(), by=user.id if user else None)
+        flash(request, "success", _("Saved %(day)s.", day=day.isoformat()))
+        return Redirect("/admin/calendar/")
+
+    @post("/days/{day:str}/delete", name="admin_calendar_day_delete", sync_to_thread=True)
+    def delete_day(self, request: Request[Any, Any, Any], db_session: DB, day: FromPath[str]) -> Redirect:
+        try:
+            removed = remove_day(db_session, date.fromisoformat(day))
+        except ValueError:
+            removed = False
+        if removed:
+            flash(request, "success", _("Removed %(day)s.", day=day))
+        return Redirect("/admin/calendar/")
