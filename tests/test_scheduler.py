@@ -49,12 +49,14 @@ def _session(user_id: int, name: str, *, last_seen_ago: timedelta, expires_in: t
 
 
 def _session_names(db: Session) -> set[str]:
+    db.commit()  # end the read transaction: SQLite keeps one snapshot per transaction
     db.expire_all()
     hashes = {token_hash(name): name for name in ("expired", "idle", "live")}
     return {hashes.get(s.token_hash, s.token_hash) for s in db.exec(select(WebSession))}
 
 
 def _leases(db: Session) -> list[Lease]:
+    db.commit()  # end the read transaction: SQLite keeps one snapshot per transaction
     db.expire_all()
     return list(db.exec(select(Lease)))
 
@@ -232,6 +234,7 @@ def test_housekeeping_deletes_login_attempts_older_than_90_days_and_keeps_recent
     db.commit()
 
     assert housekeeping(engine, settings, now) == 2
+    db.commit()  # end the read transaction: SQLite keeps one snapshot per transaction
     db.expire_all()
     kept = {a.email for a in db.exec(select(LoginAttempt))}
     assert kept == {"edge@example.org", "recent@example.org", "now@example.org"}
@@ -257,6 +260,7 @@ def test_running_housekeeping_twice_is_harmless(
     assert housekeeping(engine, settings, now) == 2
     assert housekeeping(engine, settings, now) == 0
     assert _session_names(db) == {"live"}
+    db.commit()  # end the read transaction: SQLite keeps one snapshot per transaction
     db.expire_all()
     assert [a.email for a in db.exec(select(LoginAttempt))] == ["y@example.org"]
 

@@ -153,7 +153,7 @@ def read_calendar_file(path: Path, name: str | None = None) -> list[Entry]:
         text = path.read_text(encoding="utf-8-sig")
         return _rows([list(r) for r in csv.reader(io.StringIO(text))], name)
     if suffix == ".xlsx":
-        from openpyxl import load_workbook
+        from openpyxl import load_workbook  # type: ignore[import-untyped]
 
         from powerlists.zipcheck import check_xlsx
 

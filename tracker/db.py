@@ -29,6 +29,7 @@ def import_models() -> None:
     import powerlists.models  # noqa: F401
     import tracker.accounts.models
     import tracker.calendar_store
+    import tracker.cases.models
     import tracker.leases  # noqa: F401
 
 
@@ -57,6 +58,9 @@ def parse_database_url(raw: str) -> URL:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINTs (used to reject one event of a batch
+    # and keep the others): turn it off and let SQLAlchemy emit BEGIN itself (_sqlite_begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while one writer writes; the busy timeout makes a
     # second writer wait instead of failing at once.
@@ -67,12 +71,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
 def make_engine(raw_url: str, **kwargs: Any) -> Engine:
     url = parse_database_url(raw_url)
     try:
         if url.get_backend_name() == "sqlite":
             engine = create_engine(url, **kwargs)
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
             return engine
         return create_engine(url, pool_pre_ping=True, **kwargs)
     except NoSuchModuleError as exc:  # pragma: no cover - a broken install

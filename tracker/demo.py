@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Engine, insert, select
 from sqlmodel import col
 
 from powerlists.columns import utcnow
-from powerlists.models import Department
+from powerlists.importer import latest_published, write_version
+from powerlists.models import Department, ListStatus
 from tracker.accounts.models import Role, User
 from tracker.accounts.passwords import hash_password
 from tracker.db import session_scope
@@ -65,6 +67,7 @@ DISTRICTS: tuple[tuple[str, str, str], ...] = (
     ("yh", "玉河县", "Yuhe County"),
 )
 PHONE_PREFIX = "0571-8800"
+DEMO_LIST_EFFECTIVE = date(2026, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,32 @@ def _insert_missing(engine: Engine, rows: list[dict[str, object]]) -> int:
     return len(missing)
 
 
+def _publish_power_lists(engine: Engine, city_ids: dict[str, int]) -> int:
+    """Version 1 of the demo list of every city department that has no published list yet."""
+    from tracker.demo_powers import demo_items  # the catalogue imports this module
+
+    published = 0
+    now = utcnow()
+    with session_scope(engine) as db:
+        for code, _name, _name_en in CITY_DEPARTMENTS:
+            department_id = city_ids[code]
+            if latest_published(db, department_id) is not None:
+                continue
+            write_version(
+                db,
+                department_id,
+                demo_items(code),
+                status=ListStatus.published,
+                effective=DEMO_LIST_EFFECTIVE,
+                source_name="demo",
+                sha256="",
+                imported_by_id=None,
+                now=now,
+            )
+            published += 1
+    return published
+
+
 def build_demo(
     engine: Engine, size: str = "small", progress: Callable[[str], None] = print
 ) -> list[DemoAccount]:
@@ -165,4 +194,6 @@ def build_demo(
             )
             created += 1
     progress(f"users: {created} added, {len(accounts) - created} already there")
+    published = _publish_power_lists(engine, city_ids)
+    progress(f"power lists: {published} published, {len(CITY_DEPARTMENTS) - published} already there")
     return accounts

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
-from litestar import Controller, Request, get
-from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import FromPath, FromQuery, JSONBody
 from msgspec import Struct
 
+from powerlists.columns import utcnow
 from powerlists.departments import as_public_dict, by_code, list_departments, parent_code_map
 from powerlists.models import Department
 from powerlists.queries import item_detail
 from tracker.accounts.guards import api_token
 from tracker.accounts.principals import TokenAuth
+from tracker.calendar_store import load_calendar
+from tracker.cases.ingest import ingest
+from tracker.i18n import gettext as _
 from tracker.web.dates import today
 from tracker.web.forms import DB
 from tracker.web.pagination import DEFAULT_PER_PAGE
 from tracker.web.powers import detail_dict, item_row_dict, powers_page
+from tracker.web.runtime import runtime
+
+MAX_EVENTS = 1000
+EVENTS_MAX_BYTES = 4 * 1024 * 1024  # 1,000 events with notes and applicant details
 
 
 class DepartmentOut(Struct):
@@ -82,6 +91,41 @@ class ApiController(Controller):
         if detail is None:
             raise NotFoundException(f"No power in force has the code {code!r}.")
         return detail_dict(detail)
+
+    @post(
+        "/events",
+        guards=[api_token],
+        sync_to_thread=True,
+        status_code=200,
+        request_max_body_size=EVENTS_MAX_BYTES,
+        summary="Report case events (up to 1,000 per call): each is stored, a duplicate, or rejected",
+    )
+    def events(
+        self, request: Request[Any, Any, Any], db_session: DB, data: JSONBody[dict[str, Any]]
+    ) -> dict[str, Any]:
+        events = data.get("events")
+        if not isinstance(events, list) or not events:
+            raise ValidationException(_('Send {"events": [...]} with at least one event.'))
+        if len(events) > MAX_EVENTS:
+            raise ValidationException(_("Send at most %(max)d events per call.", max=MAX_EVENTS))
+        auth = request.scope["auth"]
+        assert isinstance(auth, TokenAuth)
+        results = ingest(
+            db_session,
+            auth.department_id,
+            events,
+            now=utcnow(),
+            channel="api",
+            cal=load_calendar(db_session),
+            tz=runtime(request).settings.tz,
+        )
+        counts = Counter(r.status for r in results)
+        return {
+            "stored": counts["stored"],
+            "duplicates": counts["duplicate"],
+            "rejected": counts["rejected"],
+            "results": [r.as_dict(_) for r in results],
+        }
 
     @get(
         "/token",

@@ -44,16 +44,14 @@ def _default_message(status: int) -> str:
 
 
 def _render(
-    request: Request[Any, Any, Any], status: int, message: str, headers: dict[str, str]
+    request: Request[Any, Any, Any], status: int, message: str, headers: dict[str, str], extra: Any = None
 ) -> Response[Any]:
     rid = request_id(request.scope)
     if _wants_json(request):
-        return Response(
-            {"status_code": status, "detail": message, "request_id": rid},
-            status_code=status,
-            media_type=MediaType.JSON,
-            headers=headers,
-        )
+        body: dict[str, Any] = {"status_code": status, "detail": message, "request_id": rid}
+        if extra:  # which field was wrong, for API clients
+            body["errors"] = extra
+        return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
     return Template(
         "errors/error.html",
         context={"status": status, "message": message, "request_id": rid},
@@ -69,9 +67,14 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Redirect("/login?" + urlencode({"next": target}))
     # Our own messages are written for the reader; framework details (validation dumps) are not.
-    generic = exc.detail == HTTPStatus(status).phrase or status >= 500 or status in (400, 405, 413)
+    framework_detail = str(exc.detail).startswith(
+        ("Validation failed", "Invalid multipart", "Request Entity")
+    )
+    generic = (
+        exc.detail == HTTPStatus(status).phrase or status >= 500 or status in (405, 413) or framework_detail
+    )
     message = _default_message(status) if generic else str(exc.detail)
-    return _render(request, status, message, dict(exc.headers or {}))
+    return _render(request, status, message, dict(exc.headers or {}), getattr(exc, "extra", None))
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -1,0 +1,296 @@
+"""Case events: one validator for every channel, deadlines stored, every rejection explained."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlmodel import Session, select
+
+from powerlists.importer import import_file
+from tests.builders import build, item_row
+from tests.conftest import Cast
+from tracker.accounts.tokens import create_token
+from tracker.calendar import OFFICIAL
+from tracker.cases.ingest import ingest
+from tracker.cases.models import Case, CaseEvent, CaseStatus, CaseStep
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=SHANGHAI)
+
+
+def end_of(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, 23, 59, 59, 999999, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def listed(db: Session, cast: Cast, tmp_path: Path) -> Cast:
+    """Department A's list: XK-1 (statutory 20 working days, promised 10) with three steps."""
+    path = build(
+        tmp_path / "list.xlsx",
+        rows=[item_row("XK-1", "食品经营许可"), item_row("XK-2", "无期限事项", statutory="", promised="")],
+        steps=[
+            ["XK-1", 1, "受理", "1个工作日", "窗口"],
+            ["XK-1", 2, "审查", "3个工作日", "科室"],
+            ["XK-1", 3, "决定", "2个工作日", "科长"],
+        ],
+    )
+    assert import_file(
+        db,
+        cast.dept_a.id,
+        path,
+        source_name="v1",
+        effective=date(2026, 1, 1),  # type: ignore[arg-type]
+        imported_by_id=None,
+        now=NOW,
+    ).report.ok
+    db.commit()
+    return cast
+
+
+def send(
+    db: Session, department_id: int | None, *events: dict[str, Any], now: datetime = NOW
+) -> list[dict[str, Any]]:
+    assert department_id is not None
+    results = ingest(db, department_id, list(events), now=now, channel="api", cal=OFFICIAL, tz=SHANGHAI)
+    db.commit()
+    return [r.as_dict(lambda m, **a: m % a if a else m) for r in results]
+
+
+def case(db: Session, ref: str) -> Case:
+    db.expire_all()
+    return db.exec(select(Case).where(Case.ref == ref)).one()
+
+
+def snapshot(c: Case) -> dict[str, Any]:
+    return {name: getattr(c, name) for name in Case.model_fields}
+
+
+def received(
+    ref: str = "C-1", at: str = "2026-03-02T09:00:00", power: str = "XK-1", **extra: Any
+) -> dict[str, Any]:
+    return {"case": ref, "type": "received", "at": at, "power": power, **extra}
+
+
+def test_a_received_case_pins_its_item_and_stores_its_deadlines(db: Session, listed: Cast) -> None:
+    assert send(
+        db, listed.dept_a.id, received(), {"case": "C-1", "type": "accepted", "at": "2026-03-03T10:00"}
+    ) == [
+        {"index": 0, "status": "stored"},
+        {"index": 1, "status": "stored"},
+    ]
+    c = case(db, "C-1")
+    assert c.power_item_id is not None and c.list_id is not None and c.status == CaseStatus.open
+    # Accepted Tue 3 Mar 2026: 10 working days → Tue 17 Mar; 20 → Tue 31 Mar.
+    assert c.promised_due_at == end_of(date(2026, 3, 17))
+    assert c.statutory_due_at == end_of(date(2026, 3, 31))
+    steps = db.exec(select(CaseStep).where(CaseStep.case_id == c.id).order_by(CaseStep.seq)).all()  # type: ignore[arg-type]
+    # Step 1 runs from acceptance: 1 working day → Wed 4 Mar; later steps wait for their predecessor.
+    assert [(s.seq, s.due_at) for s in steps] == [(1, end_of(date(2026, 3, 4))), (2, None), (3, None)]
+
+
+def test_without_an_acceptance_the_receipt_starts_the_clock(db: Session, listed: Cast) -> None:
+    send(db, listed.dept_a.id, received(at="2026-03-02T09:00"))
+    assert case(db, "C-1").promised_due_at == end_of(date(2026, 3, 16))
+
+
+def test_a_power_not_on_the_list_is_stored_not_refused(db: Session, listed: Cast) -> None:
+    assert send(db, listed.dept_a.id, received(power="NOT-LISTED"))[0]["status"] == "stored"
+    c = case(db, "C-1")
+    assert c.power_code == "NOT-LISTED" and c.power_item_id is None and c.statutory_due_at is None
+
+
+def test_an_open_case_keeps_the_limits_of_the_version_in_force_when_it_was_received(
+    db: Session, listed: Cast, tmp_path: Path
+) -> None:
+    send(db, listed.dept_a.id, received("OLD", at="2026-03-02T09:00"))
+    revised = build(
+        tmp_path / "v2.xlsx",
+        rows=[item_row("XK-1", "食品经营许可", statutory="10个工作日", promised="5个工作日")],
+    )
+    import_file(
+        db,
+        listed.dept_a.id,
+        revised,
+        source_name="v2",
+        effective=date(2026, 4, 1),  # type: ignore[arg-type]
+        imported_by_id=None,
+        now=NOW,
+    )
+    db.commit()
+    send(
+        db,
+        listed.dept_a.id,
+        {"case": "OLD", "type": "step_started", "step": 1, "at": "2026-04-02T09:00"},
+        received("NEW", at="2026-04-02T09:00"),
+    )
+    assert case(db, "OLD").statutory_due_at == end_of(date(2026, 3, 30))  # 20 working days from 2 Mar
+    assert case(db, "NEW").statutory_due_at == end_of(
+        date(2026, 4, 17)
+    )  # 10 working days from 2 Apr (Qingming 4–6 Apr)
+
+
+def test_a_lawful_suspension_moves_the_deadlines_and_other_does_not(db: Session, listed: Cast) -> None:
+    send(
+        db,
+        listed.dept_a.id,
+        received("LAWFUL", at="2026-03-02T09:00"),
+        {"case": "LAWFUL", "type": "suspended", "reason": "testing", "at": "2026-03-03T10:00"},
+        {"case": "LAWFUL", "type": "resumed", "at": "2026-03-06T10:00"},
+        received("OTHER", at="2026-03-02T09:00"),
+        {"case": "OTHER", "type": "suspended", "reason": "other", "at": "2026-03-03T10:00"},
+        {"case": "OTHER", "type": "resumed", "at": "2026-03-06T10:00"},
+    )
+    # (3 Mar, 6 Mar] holds 3 working days: 16 Mar + 3 → 19 Mar.
+    assert case(db, "LAWFUL").promised_due_at == end_of(date(2026, 3, 19))
+    assert case(db, "OTHER").promised_due_at == end_of(date(2026, 3, 16))
+
+
+def test_a_decision_completes_the_last_step_and_closes_the_case(db: Session, listed: Cast) -> None:
+    send(
+        db,
+        listed.dept_a.id,
+        received(),
+        {"case": "C-1", "type": "decided", "outcome": "approved", "at": "2026-03-05T16:00"},
+    )
+    c = case(db, "C-1")
+    assert c.status == CaseStatus.decided and c.outcome == "approved"
+    last = db.exec(select(CaseStep).where(CaseStep.case_id == c.id, CaseStep.seq == 3)).one()
+    assert last.completed_at == datetime(2026, 3, 5, 16, 0, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    ("event", "reason"),
+    [
+        (
+            {"case": "NOPE", "type": "accepted", "at": "2026-03-03T10:00"},
+            "No case 'NOPE' was received in this department.",
+        ),
+        (received(), "Case 'C-1' was already received."),
+        ({"case": "C-1", "type": "accepted", "at": "2026-11-26T12:10:00+08:00"}, "in the future"),
+        (
+            {"case": "C-1", "type": "step_started", "step": 9, "at": "2026-03-03T10:00"},
+            "Case 'C-1' has no step 9.",
+        ),
+        ({"case": "C-1", "type": "accepted", "at": "3 March"}, "at: '3 March' is not an ISO 8601 timestamp."),
+        ({"case": "C-1", "type": "approved", "at": "2026-03-03T10:00"}, "type: 'approved' is not one of"),
+        ({"case": "C-1", "type": "suspended", "at": "2026-03-03T10:00"}, "reason is required."),
+        ({"type": "accepted", "at": "2026-03-03T10:00"}, "case is required."),
+        (
+            {"case": "C-1", "type": "fee_charged", "amount": "lots", "at": "2026-03-03T10:00"},
+            "amount: 'lots' is not a number.",
+        ),
+        ({"case": "C-1", "type": "accepted", "at": "2026-03-01T10:00"}, "earlier than the case's receipt"),
+        ("not an object", "An event must be a JSON object."),
+    ],
+)
+def test_bad_events_are_rejected_with_a_reason_and_change_nothing(
+    db: Session, listed: Cast, event: Any, reason: str
+) -> None:
+    send(db, listed.dept_a.id, received())
+    before = snapshot(case(db, "C-1"))
+    result = send(db, listed.dept_a.id, event)[0]
+    assert result["status"] == "rejected" and reason in result["reason"], result
+    assert snapshot(case(db, "C-1")) == before
+
+
+def test_step_events_after_the_decision_are_rejected(db: Session, listed: Cast) -> None:
+    send(
+        db,
+        listed.dept_a.id,
+        received(),
+        {"case": "C-1", "type": "decided", "outcome": "rejected", "at": "2026-03-05T10:00"},
+    )
+    result = send(
+        db, listed.dept_a.id, {"case": "C-1", "type": "step_completed", "step": 2, "at": "2026-03-06T10:00"}
+    )
+    assert result[0]["status"] == "rejected" and "already decided" in result[0]["reason"]
+
+
+def test_another_departments_case_cannot_be_touched(db: Session, listed: Cast) -> None:
+    send(db, listed.dept_a.id, received())
+    result = send(db, listed.dept_b.id, {"case": "C-1", "type": "withdrawn", "at": "2026-03-03T10:00"})
+    assert result[0]["status"] == "rejected"
+    assert case(db, "C-1").status == CaseStatus.open
+
+
+def test_resending_an_event_id_is_a_reported_no_op(db: Session, listed: Cast) -> None:
+    first = send(db, listed.dept_a.id, received(id="src-1"))
+    again = send(db, listed.dept_a.id, received(id="src-1"))
+    assert first[0]["status"] == "stored" and again == [{"index": 0, "status": "duplicate"}]
+    assert len(db.exec(select(CaseEvent)).all()) == 1
+
+
+def test_valid_events_are_stored_even_when_others_in_the_batch_are_rejected(
+    db: Session, listed: Cast
+) -> None:
+    results = send(
+        db,
+        listed.dept_a.id,
+        received("A"),
+        {"case": "B", "type": "accepted", "at": "2026-03-03T10:00"},
+        received("C"),
+    )
+    assert [r["status"] for r in results] == ["stored", "rejected", "stored"]
+    db.expire_all()
+    assert sorted(c.ref for c in db.exec(select(Case)).all()) == ["A", "C"]
+
+
+# The JSON API
+
+
+def token_for(db: Session, department_id: int | None) -> dict[str, str]:
+    assert department_id is not None
+    _token, secret = create_token(db, department_id, "test", NOW, None)
+    db.commit()
+    return {"authorization": f"Bearer {secret}"}
+
+
+def test_the_api_stores_events_with_a_department_token(
+    anon: TestClient[Litestar], db: Session, listed: Cast
+) -> None:
+    at = (datetime.now(SHANGHAI) - timedelta(hours=1)).isoformat()
+    body = {
+        "events": [received(at=at, id="e1"), {"case": "C-1", "type": "accepted", "at": at}, {"case": "X"}]
+    }
+    response = anon.post("/api/v1/events", json=body, headers=token_for(db, listed.dept_a.id))
+    assert response.status_code == 200, response.text
+    out = response.json()
+    assert (out["stored"], out["duplicates"], out["rejected"]) == (2, 0, 1)
+    assert out["results"][2]["status"] == "rejected" and "type is required." in out["results"][2]["reason"]
+    again = anon.post(
+        "/api/v1/events", json={"events": [received(at=at, id="e1")]}, headers=token_for(db, listed.dept_a.id)
+    )
+    assert again.json()["duplicates"] == 1
+
+
+def test_the_api_refuses_missing_tokens_and_malformed_batches(
+    anon: TestClient[Litestar], db: Session, listed: Cast
+) -> None:
+    assert anon.post("/api/v1/events", json={"events": [received()]}).status_code == 401
+    headers = token_for(db, listed.dept_a.id)
+    assert anon.post("/api/v1/events", json={"events": []}, headers=headers).status_code == 400
+    assert anon.post("/api/v1/events", json=[received()], headers=headers).status_code == 400
+    too_many = {"events": [received(f"C-{i}") for i in range(1001)]}
+    response = anon.post("/api/v1/events", json=too_many, headers=headers)
+    assert response.status_code == 400 and "at most 1000" in response.text
+    assert db.exec(select(Case)).all() == []
+
+
+def test_a_token_only_reaches_its_own_departments_cases(
+    anon: TestClient[Litestar], db: Session, listed: Cast
+) -> None:
+    at = (datetime.now(SHANGHAI) - timedelta(hours=1)).isoformat()
+    anon.post("/api/v1/events", json={"events": [received(at=at)]}, headers=token_for(db, listed.dept_a.id))
+    response = anon.post(
+        "/api/v1/events",
+        json={"events": [{"case": "C-1", "type": "withdrawn", "at": at}]},
+        headers=token_for(db, listed.dept_b.id),
+    )
+    assert response.json()["rejected"] == 1
+    assert case(db, "C-1").status == CaseStatus.open

@@ -1,0 +1,1 @@
+"""Cases (办件): events in every channel, one validator, deadlines stored for the scheduler's scans."""

@@ -1,0 +1,153 @@
+"""The one event validator behind every channel (API, files, forms): shape, types, timestamps.
+
+``parse_event`` checks what can be checked without the database and returns a typed
+event, or raises EventRejected with a reason naming the field and the value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from powerlists.messages import N_
+from tracker.cases.models import EventType, Outcome, SuspendReason
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+MAX_REF = 100
+MAX_TEXT = 2000
+
+
+class EventRejected(Exception):
+    def __init__(self, message: str, **args: Any) -> None:
+        self.message, self.args_ = message, args
+        super().__init__(message % args if args else message)
+
+
+@dataclass(frozen=True)
+class EventIn:
+    case: str
+    type: EventType
+    at: datetime  # aware, UTC
+    recorded_at: datetime | None
+    source_id: str | None
+    power: str | None = None
+    applicant: dict[str, Any] | None = None
+    step: int | None = None
+    suspend_reason: SuspendReason | None = None
+    outcome: Outcome | None = None
+    reason: str = ""
+    note: str = ""
+    amount: Decimal | None = None
+
+    def data(self) -> dict[str, Any]:
+        """What the stored event keeps beyond its columns (applicant details stay on the case only)."""
+        fields = {
+            "power": self.power,
+            "step": self.step,
+            "reason": self.suspend_reason.value if self.suspend_reason else (self.reason or None),
+            "outcome": self.outcome.value if self.outcome else None,
+            "note": self.note or None,
+            "amount": str(self.amount) if self.amount is not None else None,
+        }
+        return {k: v for k, v in fields.items() if v is not None}
+
+
+def parse_time(value: object, field: str, tz: ZoneInfo) -> datetime:
+    """ISO-8601; a timestamp without an offset is in TRACKER_TIMEZONE."""
+    if not isinstance(value, str) or not value.strip():
+        raise EventRejected(N_("%(field)s: a timestamp is required (ISO 8601)."), field=field)
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise EventRejected(
+            N_("%(field)s: %(value)r is not an ISO 8601 timestamp."), field=field, value=value
+        ) from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)).astimezone(UTC)
+
+
+def _text(raw: dict[str, Any], field: str, limit: int = MAX_TEXT, required: bool = False) -> str:
+    value = raw.get(field)
+    if value is None or value == "":
+        if required:
+            raise EventRejected(N_("%(field)s is required."), field=field)
+        return ""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise EventRejected(N_("%(field)s must be text, not %(value)r."), field=field, value=value)
+    text = str(value).strip()
+    if len(text) > limit:
+        raise EventRejected(N_("%(field)s is longer than %(limit)d characters."), field=field, limit=limit)
+    return text
+
+
+def _choice(raw: dict[str, Any], field: str, kind: type[Any], required: bool) -> Any:
+    value = raw.get(field)
+    if value in (None, ""):
+        if required:
+            raise EventRejected(N_("%(field)s is required."), field=field)
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(m.value for m in kind)
+        raise EventRejected(
+            N_("%(field)s: %(value)r is not one of %(choices)s."), field=field, value=value, choices=choices
+        ) from None
+
+
+def _step(raw: dict[str, Any]) -> int:
+    value = raw.get("step")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise EventRejected(N_("step: a step number from 1 is required, not %(value)r."), value=value)
+    return value
+
+
+def _amount(raw: dict[str, Any]) -> Decimal:
+    value = raw.get("amount")
+    if isinstance(value, bool) or value is None:
+        raise EventRejected(N_("amount: an amount in yuan is required."))
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise EventRejected(N_("amount: %(value)r is not a number."), value=value) from None
+    if not amount.is_finite() or amount < 0 or amount > Decimal("1e10"):
+        raise EventRejected(N_("amount: %(value)r is not an amount in yuan."), value=value)
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_event(raw: object, tz: ZoneInfo, now: datetime) -> EventIn:
+    if not isinstance(raw, dict):
+        raise EventRejected(N_("An event must be a JSON object."))
+    case = _text(raw, "case", MAX_REF, required=True)
+    event_type = _choice(raw, "type", EventType, required=True)
+    at = parse_time(raw.get("at"), "at", tz)
+    if at > now + FUTURE_TOLERANCE:
+        raise EventRejected(N_("at: %(value)s is in the future."), value=raw.get("at"))
+    recorded = parse_time(raw["recorded_at"], "recorded_at", tz) if raw.get("recorded_at") else None
+    source_id = _text(raw, "id", MAX_REF) or None
+    event = {
+        "case": case,
+        "type": event_type,
+        "at": at,
+        "recorded_at": recorded,
+        "source_id": source_id,
+        "note": _text(raw, "note"),
+    }
+    if event_type == EventType.received:
+        applicant = raw.get("applicant")
+        if applicant is not None and not isinstance(applicant, dict):
+            raise EventRejected(N_("applicant must be a JSON object."))
+        return EventIn(**event, power=_text(raw, "power", 64, required=True), applicant=applicant)
+    if event_type in (EventType.step_started, EventType.step_completed):
+        return EventIn(**event, step=_step(raw))
+    if event_type == EventType.suspended:
+        return EventIn(**event, suspend_reason=_choice(raw, "reason", SuspendReason, required=True))
+    if event_type == EventType.fee_charged:
+        return EventIn(**event, amount=_amount(raw))
+    if event_type == EventType.decided:
+        return EventIn(
+            **event, outcome=_choice(raw, "outcome", Outcome, required=True), reason=_text(raw, "reason")
+        )
+    return EventIn(**event)

@@ -1,0 +1,134 @@
+"""Cases, their steps and the append-only events that change them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Index, Numeric, String, Text, UniqueConstraint
+from sqlmodel import Column, Field, SQLModel
+
+from powerlists.columns import UTCDateTime
+
+
+class CaseStatus(enum.StrEnum):
+    open = "open"
+    suspended = "suspended"
+    decided = "decided"
+    withdrawn = "withdrawn"
+
+
+class Outcome(enum.StrEnum):
+    approved = "approved"
+    partially_approved = "partially_approved"
+    rejected = "rejected"
+    completed = "completed"
+
+
+class SuspendReason(enum.StrEnum):
+    hearing = "hearing"
+    tender = "tender"
+    auction = "auction"
+    inspection = "inspection"
+    testing = "testing"
+    quarantine = "quarantine"
+    appraisal = "appraisal"
+    expert_review = "expert_review"
+    supplement = "supplement"
+    other = "other"  # does not stop the clock (Administrative Licensing Law art. 45 lists the others)
+
+
+class EventType(enum.StrEnum):
+    received = "received"
+    accepted = "accepted"
+    step_started = "step_started"
+    step_completed = "step_completed"
+    suspended = "suspended"
+    resumed = "resumed"
+    fee_charged = "fee_charged"
+    decided = "decided"
+    delivered = "delivered"
+    withdrawn = "withdrawn"
+
+
+def _ts(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "case_file"  # "case" is an SQL keyword
+    __table_args__ = (
+        UniqueConstraint("department_id", "ref", name="uq_case_department_ref"),
+        # The scheduler's deadline scans (next issue) read open cases by their stored deadlines.
+        Index("ix_case_status_statutory_due", "status", "statutory_due_at"),
+        Index("ix_case_status_promised_due", "status", "promised_due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: int = Field(foreign_key="department.id", ondelete="RESTRICT", index=True)
+    ref: str = Field(max_length=100, description="The department system's own reference.")
+    power_code: str = Field(max_length=64, description="The code the case was filed under, as reported.")
+    # The item and list version in force on the day of receipt; None: the code was not on the list.
+    power_item_id: int | None = Field(default=None, foreign_key="power_item.id", ondelete="RESTRICT")
+    list_id: int | None = Field(default=None, foreign_key="power_list.id", ondelete="RESTRICT")
+    status: CaseStatus = Field(default=CaseStatus.open, sa_type=String(16))
+    outcome: str | None = Field(default=None, max_length=32)
+    decision_reason: str = Field(default="", sa_type=Text)
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    accepted_at: datetime | None = _ts()
+    decided_at: datetime | None = _ts()
+    delivered_at: datetime | None = _ts()
+    withdrawn_at: datetime | None = _ts()
+    fee_charged: Decimal = Field(default=Decimal("0"), sa_type=Numeric(14, 2))
+    # Personal data: never on public pages, in public exports or in logs.
+    applicant: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Stored deadlines (recomputed by every event that changes them).
+    promised_due_at: datetime | None = _ts()
+    statutory_due_at: datetime | None = _ts()
+    deadlines_provisional: bool = False
+    suspended_since: datetime | None = _ts()
+    suspended_lawfully: bool = False
+    suspensions: list[list[Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False), description="[start, end|null, lawful]"
+    )
+    last_event_at: datetime | None = _ts()
+
+
+class CaseStep(SQLModel, table=True):
+    __tablename__ = "case_step"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_step_case_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_file.id", ondelete="CASCADE", index=True)
+    seq: int
+    name: str = Field(default="", max_length=200)
+    mandatory: bool = True
+    limit_value: int | None = None
+    limit_unit: str | None = Field(default=None, max_length=16)
+    started_at: datetime | None = _ts()
+    completed_at: datetime | None = _ts()
+    due_at: datetime | None = _ts()
+
+
+class CaseEvent(SQLModel, table=True):
+    """An event as received. Never updated or deleted: a correction is a new event."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (
+        # Re-sending the same source id is a no-op (reported as duplicate).
+        UniqueConstraint("department_id", "source_id", name="uq_case_event_source"),
+        Index("ix_case_event_case_at", "case_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_file.id", ondelete="CASCADE")
+    department_id: int = Field(foreign_key="department.id", ondelete="RESTRICT")
+    type: EventType = Field(sa_type=String(32))
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    ingested_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    source_id: str | None = Field(default=None, max_length=100)
+    channel: str = Field(default="api", max_length=16, description="api, file or form")
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
