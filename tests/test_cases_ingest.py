@@ -294,3 +294,28 @@ def test_a_token_only_reaches_its_own_departments_cases(
     )
     assert response.json()["rejected"] == 1
     assert case(db, "C-1").status == CaseStatus.open
+
+
+def test_loading_next_years_notice_recomputes_provisional_deadlines(db: Session, listed: Cast) -> None:
+    from powerlists.columns import utcnow
+    from tracker.calendar_store import Entry, load_calendar, store
+    from tracker.cases.ingest import recompute_after_calendar_change
+
+    late_2026 = datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI)
+    send(db, listed.dept_a.id, received(at="2026-11-20T09:00"), now=late_2026 + timedelta(days=30))
+    before = case(db, "C-1")
+    assert not before.deadlines_provisional  # 20 working days from 20 Nov end on 18 Dec 2026
+    send(db, listed.dept_a.id, received("C-2", at="2026-12-21T09:00"), now=late_2026 + timedelta(days=60))
+    provisional = case(db, "C-2")
+    assert provisional.deadlines_provisional
+    assert provisional.statutory_due_at == end_of(date(2027, 1, 18))  # Mon–Fri assumed: 1 Jan counted
+    notice = [Entry(date(2027, 1, d), False, "元旦") for d in (1, 2, 3)]
+    store(db, notice, source="notice", source_name="2027.ics", now=utcnow(), by=None)
+    changed = recompute_after_calendar_change(
+        db, load_calendar(db), SHANGHAI, source="notice", days=[e.day for e in notice]
+    )
+    db.commit()
+    assert changed == 1
+    final = case(db, "C-2")
+    assert not final.deadlines_provisional
+    assert final.statutory_due_at == end_of(date(2027, 1, 19))  # 1 Jan no longer counts

@@ -7,8 +7,9 @@ stored even when others in the same batch are rejected. A rejected event changes
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -273,3 +274,40 @@ def ingest(
             continue
         results.append(EventResult(index, "stored"))
     return results
+
+
+def recompute_open(
+    db: Session,
+    cal: WorkCalendar,
+    tz: ZoneInfo,
+    *,
+    provisional_only: bool = False,
+    due_from: datetime | None = None,
+) -> int:
+    """Recompute open cases after the calendar changed: those with provisional deadlines (a notice
+    was loaded) or those with a deadline on or after ``due_from`` (a local day was changed)."""
+    stmt = select(Case).where(col(Case.status).in_(list(OPEN)))
+    if provisional_only:
+        stmt = stmt.where(col(Case.deadlines_provisional).is_(True))
+    if due_from is not None:
+        stmt = stmt.where((col(Case.statutory_due_at) >= due_from) | (col(Case.promised_due_at) >= due_from))
+    cases = db.exec(stmt).all()
+    for case in cases:
+        steps = _steps(db, case.id)  # type: ignore[arg-type]
+        recompute(db, case, steps, cal, tz)
+        db.add(case)
+        db.add_all(steps)
+    db.flush()
+    return len(cases)
+
+
+def recompute_after_calendar_change(
+    db: Session, cal: WorkCalendar, tz: ZoneInfo, *, source: str, days: Iterable[date]
+) -> int:
+    """A notice makes provisional deadlines final; a changed local day moves deadlines from that day on."""
+    if source == "notice":
+        return recompute_open(db, cal, tz, provisional_only=True)
+    first = min(days, default=None)
+    if first is None:
+        return 0
+    return recompute_open(db, cal, tz, due_from=datetime.combine(first, datetime.min.time(), tzinfo=tz))

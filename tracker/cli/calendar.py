@@ -12,6 +12,7 @@ from powerlists.columns import utcnow
 from powerlists.limits import Limit, Unit
 from powerlists.zipcheck import WorkbookRefused
 from tracker.calendar_store import CalendarFileError, load_calendar, read_calendar_file, store
+from tracker.cases.ingest import recompute_after_calendar_change
 from tracker.cli.context import Failure, open_context
 from tracker.db import session_scope
 from tracker.i18n import gettext as _
@@ -73,13 +74,10 @@ def load_command(file: Path, local: bool) -> None:
     try:
         entries = read_calendar_file(file)
         with session_scope(ctx.engine) as db:
-            years = store(
-                db,
-                entries,
-                source="local" if local else "notice",
-                source_name=file.name,
-                now=utcnow(),
-                by=None,
+            source = "local" if local else "notice"
+            years = store(db, entries, source=source, source_name=file.name, now=utcnow(), by=None)
+            recomputed = recompute_after_calendar_change(
+                db, load_calendar(db), ctx.settings.tz, source=source, days=[e.day for e in entries]
             )
     except CalendarFileError as exc:
         raise Failure(_(exc.message, **exc.args_)) from None
@@ -92,3 +90,5 @@ def load_command(file: Path, local: bool) -> None:
             years=", ".join(map(str, sorted(years))),
         )
     )
+    if recomputed:
+        click.echo(_("Recomputed the deadlines of %(count)d open cases.", count=recomputed))

@@ -29,6 +29,7 @@ from tracker.calendar_store import (
     remove_day,
     store,
 )
+from tracker.cases.ingest import recompute_after_calendar_change
 from tracker.i18n import gettext as _
 from tracker.sla import Due, due
 from tracker.web.dates import today
@@ -131,6 +132,13 @@ class CalendarAdminController(Controller):
                 now=utcnow(),
                 by=user.id if user else None,
             )
+            recompute_after_calendar_change(
+                db_session,
+                load_calendar(db_session),
+                runtime(request).settings.tz,
+                source=source,
+                days=[e.day for e in entries],
+            )
         except CalendarFileError as exc:
             return _calendar_page(db_session, {"file": _(exc.message, **exc.args_)}, 400)
         except WorkbookRefused as exc:
@@ -157,15 +165,25 @@ class CalendarAdminController(Controller):
         user = current_user(request)
         entry = Entry(day, text(data, "kind") == "workday", text(data, "note")[:200])
         store(db_session, [entry], source="local", source_name="", now=utcnow(), by=user.id if user else None)
+        recompute_after_calendar_change(
+            db_session, load_calendar(db_session), runtime(request).settings.tz, source="local", days=[day]
+        )
         flash(request, "success", _("Saved %(day)s.", day=day.isoformat()))
         return Redirect("/admin/calendar/")
 
     @post("/days/{day:str}/delete", name="admin_calendar_day_delete", sync_to_thread=True)
     def delete_day(self, request: Request[Any, Any, Any], db_session: DB, day: FromPath[str]) -> Redirect:
         try:
-            removed = remove_day(db_session, date.fromisoformat(day))
+            the_day = date.fromisoformat(day)
         except ValueError:
-            removed = False
-        if removed:
+            return Redirect("/admin/calendar/")
+        if remove_day(db_session, the_day):
+            recompute_after_calendar_change(
+                db_session,
+                load_calendar(db_session),
+                runtime(request).settings.tz,
+                source="local",
+                days=[the_day],
+            )
             flash(request, "success", _("Removed %(day)s.", day=day))
         return Redirect("/admin/calendar/")
