@@ -20,6 +20,15 @@ PAGES: list[tuple[str, dict[str, int]]] = [
     ("/api/v1/departments", dict.fromkeys(ROLES, OK)),
     ("/api/v1/departments/dept-a", dict.fromkeys(ROLES, OK)),
     ("/schema/openapi.json", dict.fromkeys(ROLES, OK)),
+    ("/powers", dict.fromkeys(ROLES, OK)),
+    ("/powers?q=x&category=licensing&department=dept-a&page=1", dict.fromkeys(ROLES, OK)),
+    ("/powers/template.xlsx", dict.fromkeys(ROLES, OK)),
+    ("/api/v1/powers", dict.fromkeys(ROLES, OK)),
+    ("/calculator", dict.fromkeys(ROLES, OK)),
+    ("/calculator?start=2026-03-02&value=20&unit=workday", dict.fromkeys(ROLES, OK)),
+    ("/cases/", {"anon": LOGIN, "as_admin": OK, "as_supervisor": OK, "as_op_a": OK}),
+    ("/cases/new", {"anon": LOGIN, "as_admin": FORBIDDEN, "as_supervisor": FORBIDDEN, "as_op_a": OK}),
+    ("/powerlist/", {"anon": LOGIN, "as_admin": OK, "as_supervisor": FORBIDDEN, "as_op_a": OK}),
     ("/login", {"anon": OK, "as_admin": 302, "as_supervisor": 302, "as_op_a": 302}),
     ("/account", {"anon": LOGIN, "as_admin": OK, "as_supervisor": OK, "as_op_a": OK}),
     ("/tokens", {"anon": LOGIN, "as_admin": OK, "as_supervisor": FORBIDDEN, "as_op_a": OK}),
@@ -34,6 +43,7 @@ PAGES: list[tuple[str, dict[str, int]]] = [
             "/admin/users?role=operator",
             "/admin/users/new",
             "/admin/users/{op_a}/edit",
+            "/admin/calendar/",
         )
     ],
 ]

@@ -26,6 +26,7 @@ from tracker.web.account import AccountController
 from tracker.web.admin import AdminController
 from tracker.web.api import ApiController
 from tracker.web.calendar_pages import CalculatorController, CalendarAdminController
+from tracker.web.cases import CasesController
 from tracker.web.cookie_queue import add_queued_cookies
 from tracker.web.cookies import CookieNames
 from tracker.web.errors import http_exception_handler, internal_error_handler
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             TokenController,
             PowersController,
             CalculatorController,
+            CasesController,
             CalendarAdminController,
             PowerListManageController,
             upload_controller(settings.max_upload_bytes),

@@ -163,10 +163,9 @@ def _close_suspension(case: Case, at: datetime) -> None:
     case.status, case.suspended_since = CaseStatus.open, None
 
 
-def recompute(db: Session, case: Case, steps: list[CaseStep], cal: WorkCalendar, tz: ZoneInfo) -> None:
-    """Store the case's and its steps' deadlines, so scans find due work by index, never by recomputing."""
-    item = db.get(PowerItem, case.power_item_id) if case.power_item_id else None
-    facts = CaseFacts(
+def facts_of(case: Case, item: PowerItem | None, steps: list[CaseStep]) -> CaseFacts:
+    """What the deadline rules need to know about a case, from its stored state."""
+    return CaseFacts(
         accepted_at=case.accepted_at or case.received_at,
         statutory=_limit(item.statutory_value, item.statutory_unit) if item else None,
         promised=_limit(item.promised_value, item.promised_unit) if item else None,
@@ -178,6 +177,12 @@ def recompute(db: Session, case: Case, steps: list[CaseStep], cal: WorkCalendar,
             StepFacts(s.seq, _limit(s.limit_value, s.limit_unit), s.started_at, s.completed_at) for s in steps
         ),
     )
+
+
+def recompute(db: Session, case: Case, steps: list[CaseStep], cal: WorkCalendar, tz: ZoneInfo) -> None:
+    """Store the case's and its steps' deadlines, so scans find due work by index, never by recomputing."""
+    item = db.get(PowerItem, case.power_item_id) if case.power_item_id else None
+    facts = facts_of(case, item, steps)
     deadlines = compute(facts, cal, tz)
     case.statutory_due_at = deadlines.statutory.due_at if deadlines.statutory else None
     case.promised_due_at = deadlines.promised.due_at if deadlines.promised else None

@@ -7,6 +7,7 @@ import sys
 import click
 
 from tracker.cli.calendar import calendar
+from tracker.cli.cases import cases
 from tracker.cli.db import db
 from tracker.cli.demo import demo
 from tracker.cli.departments import departments
@@ -25,7 +26,7 @@ def cli() -> None:
     """
 
 
-for command in (serve, db, demo, users, departments, powerlist, calendar, scheduler):
+for command in (serve, db, demo, users, departments, powerlist, cases, calendar, scheduler):
     cli.add_command(command)
 
 

@@ -1,0 +1,193 @@
+"""Case pages: the scoped list, one case's timeline, the operator's forms to open a case and record events.
+
+Operators see and change only their department's cases; supervisors and admins read every case.
+The forms go through the same validator and rules as the JSON API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlmodel import Session, col, select
+
+from powerlists.columns import utcnow
+from powerlists.departments import by_code
+from powerlists.importer import version_in_force
+from powerlists.models import Department, PowerItem
+from tracker.accounts.guards import current_user, roles
+from tracker.accounts.models import Role, User
+from tracker.accounts.scope import get_in_scope, visible_department
+from tracker.calendar_store import load_calendar
+from tracker.cases.ingest import EventResult, ingest
+from tracker.cases.models import Case, CaseStatus, EventType, Outcome, SuspendReason
+from tracker.cases.queries import case_list, timeline
+from tracker.i18n import gettext as _
+from tracker.web.dates import today
+from tracker.web.flash import flash
+from tracker.web.forms import DB, FormData, text
+from tracker.web.pagination import paginate_rows
+from tracker.web.runtime import runtime
+
+EVENT_FIELDS = ("type", "at", "step", "reason", "outcome", "amount", "note")
+
+
+def _user(request: Request[Any, Any, Any]) -> User:
+    user = current_user(request)
+    assert user is not None  # guarded
+    return user
+
+
+def _record(
+    request: Request[Any, Any, Any], db: Session, department_id: int, event: dict[str, Any]
+) -> EventResult:
+    """One event from a form, through the same rules as the API; an empty field means absent."""
+    clean = {k: v for k, v in event.items() if v not in ("", None)}
+    if "step" in clean:
+        clean["step"] = int(clean["step"]) if str(clean["step"]).isdigit() else clean["step"]
+    rt = runtime(request)
+    return ingest(
+        db, department_id, [clean], now=utcnow(), channel="form", cal=load_calendar(db), tz=rt.settings.tz
+    )[0]
+
+
+def _listed_items(db: Session, department_id: int, request: Request[Any, Any, Any]) -> list[PowerItem]:
+    power_list = version_in_force(db, department_id, today(request))
+    if power_list is None:
+        return []
+    return list(
+        db.exec(select(PowerItem).where(PowerItem.list_id == power_list.id).order_by(col(PowerItem.position)))
+    )
+
+
+class CasesController(Controller):
+    path = "/cases"
+    guards = [roles(Role.admin, Role.supervisor, Role.operator)]
+    include_in_schema = False
+
+    @get("/", name="cases", sync_to_thread=True)
+    def index(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DB,
+        status: FromQuery[str] = "",
+        department: FromQuery[str] = "",
+        q: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
+    ) -> Template:
+        user = _user(request)
+        only = visible_department(user)
+        chosen = by_code(db_session, department) if department and only is None else None
+        stmt = case_list(
+            only_department=only, department_id=chosen.id if chosen else None, status=status, q=q
+        )
+        return Template(
+            "cases/index.html",
+            context={
+                "page": paginate_rows(db_session, stmt, page),
+                "status": status,
+                "department": department,
+                "q": q,
+                "statuses": [s.value for s in CaseStatus],
+                "departments": []
+                if only is not None
+                else db_session.exec(select(Department).order_by(Department.code)).all(),
+                "can_open": user.role == Role.operator,
+                "now": utcnow(),
+            },
+        )
+
+    @get("/new", name="case_new", sync_to_thread=True)
+    def new(self, request: Request[Any, Any, Any], db_session: DB) -> Template:
+        return self._new_page(request, db_session, {}, "", 200)
+
+    @post("/new", name="case_create", sync_to_thread=True)
+    def create(self, request: Request[Any, Any, Any], db_session: DB, data: FormData) -> Template | Redirect:
+        user = _user(request)
+        if user.role != Role.operator or user.department_id is None:
+            raise PermissionDeniedException()
+        form = {k: text(data, k) for k in ("ref", "power", "at", "applicant_name", "applicant_phone")}
+        applicant = {
+            k: v for k, v in (("name", form["applicant_name"]), ("phone", form["applicant_phone"])) if v
+        }
+        event: dict[str, Any] = {
+            "case": form["ref"],
+            "type": "received",
+            "at": form["at"],
+            "power": form["power"],
+        }
+        if applicant:
+            event["applicant"] = applicant
+        result = _record(request, db_session, user.department_id, event)
+        if result.status != "stored":
+            return self._new_page(
+                request, db_session, form, _(result.reason, **(result.reason_args or {})), 400
+            )
+        case = db_session.exec(
+            select(Case).where(Case.department_id == user.department_id, Case.ref == form["ref"])
+        ).one()
+        flash(request, "success", _("Case %(ref)s opened.", ref=case.ref))
+        return Redirect(f"/cases/{case.id}")
+
+    @get("/{case_id:int}", name="case", sync_to_thread=True)
+    def detail(self, request: Request[Any, Any, Any], db_session: DB, case_id: FromPath[int]) -> Template:
+        return self._case_page(request, db_session, case_id, {}, "", 200)
+
+    @post("/{case_id:int}/events", name="case_event", sync_to_thread=True)
+    def record(
+        self, request: Request[Any, Any, Any], db_session: DB, case_id: FromPath[int], data: FormData
+    ) -> Template | Redirect:
+        user = _user(request)
+        case = get_in_scope(db_session, Case, case_id, user)
+        if user.role != Role.operator:
+            raise PermissionDeniedException()  # supervisors and admins read; departments report
+        form = {k: text(data, k) for k in EVENT_FIELDS}
+        result = _record(request, db_session, case.department_id, {"case": case.ref, **form})
+        if result.status != "stored":
+            message = _(result.reason, **(result.reason_args or {})) if result.reason else _("Not stored.")
+            return self._case_page(request, db_session, case_id, form, message, 400)
+        flash(request, "success", _("Event recorded."))
+        return Redirect(f"/cases/{case_id}")
+
+    @staticmethod
+    def _new_page(
+        request: Request[Any, Any, Any], db: Session, form: dict[str, str], error: str, status: int
+    ) -> Template:
+        user = _user(request)
+        if user.role != Role.operator or user.department_id is None:
+            raise PermissionDeniedException()
+        return Template(
+            "cases/new.html",
+            context={"form": form, "error": error, "items": _listed_items(db, user.department_id, request)},
+            status_code=status,
+        )
+
+    @staticmethod
+    def _case_page(
+        request: Request[Any, Any, Any],
+        db: Session,
+        case_id: int,
+        form: dict[str, str],
+        error: str,
+        status: int,
+    ) -> Template:
+        user = _user(request)
+        case = get_in_scope(db, Case, case_id, user)
+        rt = runtime(request)
+        return Template(
+            "cases/detail.html",
+            context={
+                "t": timeline(db, case, load_calendar(db), rt.settings.tz, utcnow()),
+                "form": form,
+                "error": error,
+                "can_record": user.role == Role.operator,
+                "event_types": [e.value for e in EventType if e != EventType.received],
+                "reasons": [r.value for r in SuspendReason],
+                "outcomes": [o.value for o in Outcome],
+            },
+            status_code=status,
+            headers={"cache-control": "no-store"},
+        )
