@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from benchmarks import pages, powerlist_import
+from benchmarks import ingest, pages, powerlist_import
 
 
 def main() -> None:
     pages.run()
     powerlist_import.run()
+    ingest.run()
 
 
 if __name__ == "__main__":

@@ -40,8 +40,8 @@ def cases_in(engine: Engine) -> dict[str, Case]:
 
 
 def write_jsonl(path: Path, *lines: dict[str, Any] | str) -> Path:
-    text = "\n".join(line if isinstance(line, str) else json.dumps(line, ensure_ascii=False) for line in lines)
-    path.write_text(text + "\n", encoding="utf-8")
+    texts = [line if isinstance(line, str) else json.dumps(line, ensure_ascii=False) for line in lines]
+    path.write_text("\n".join(texts) + "\n", encoding="utf-8")
     return path
 
 
@@ -60,7 +60,13 @@ RECEIVED_1 = {
     "applicant": {"name": "张三"},
 }
 STARTED_1 = {"case": "C-1", "type": "step_started", "step": 1, "at": "2026-03-02T09:10:00", "id": "s-1"}
-COMPLETED_1 = {"case": "C-1", "type": "step_completed", "step": 1, "at": "2026-03-02T10:00:00+08:00", "id": "s-2"}
+COMPLETED_1 = {
+    "case": "C-1",
+    "type": "step_completed",
+    "step": 1,
+    "at": "2026-03-02T10:00:00+08:00",  # an offset of its own
+    "id": "s-2",
+}
 RECEIVED_2 = {"case": "C-2", "type": "received", "at": "2026-03-03T09:00:00", "power": "XK-1", "id": "r-2"}
 
 
@@ -218,7 +224,12 @@ def test_a_csv_row_whose_step_is_not_a_whole_number_is_rejected_and_the_rest_sto
     assert code == 1
     assert (report["rows"], report["stored"], report["rejected"]) == (4, 2, 2)
     assert report["errors"] == [
-        {"sheet": "events.csv", "row": 3, "column": "step", "message": "step: 'first' is not a whole number."},
+        {
+            "sheet": "events.csv",
+            "row": 3,
+            "column": "step",
+            "message": "step: 'first' is not a whole number.",
+        },
         {"sheet": "events.csv", "row": 5, "column": "step", "message": "Case 'C-1' has no step 9."},
     ]
     with Session(cli_db) as db:
@@ -251,4 +262,7 @@ def test_a_file_that_cannot_be_read_is_a_one_line_error_and_stores_nothing(
     assert "events.xlsx" in one_line_error(
         listed("cases", "import", str(not_a_workbook), "--department", "scjg")
     )
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("case,type,at\n", encoding="utf-8")
+    assert "no events" in one_line_error(listed("cases", "import", str(header_only), "--department", "scjg"))
     assert cases_in(cli_db) == {}

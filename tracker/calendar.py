@@ -36,6 +36,16 @@ def package_years() -> frozenset[int]:
     return frozenset(range(first, last + 1))
 
 
+@lru_cache(maxsize=8192)
+def _package_day(d: date) -> DayInfo:
+    # The package validates every date it is given, which is slow; deadline walks ask for the
+    # same few hundred days again and again.
+    if chinese_calendar.is_workday(d):
+        return DayInfo(True, None, True)
+    _is_holiday, name = chinese_calendar.get_holiday_detail(d)
+    return DayInfo(False, "holiday" if name else "weekend", True)
+
+
 def _weekend(d: date) -> bool:
     return d.weekday() >= 5
 
@@ -60,10 +70,7 @@ class WorkCalendar:
             working = self.overrides[d]
             return DayInfo(working, None if working else ("weekend" if _weekend(d) else "holiday"), True)
         if d.year in package_years() and d.year not in self.loaded_years:
-            if chinese_calendar.is_workday(d):
-                return DayInfo(True, None, True)
-            _is_holiday, name = chinese_calendar.get_holiday_detail(d)
-            return DayInfo(False, "holiday" if name else "weekend", True)
+            return _package_day(d)
         return DayInfo(not _weekend(d), "weekend" if _weekend(d) else None, covered)
 
     def is_working_day(self, d: date) -> bool:

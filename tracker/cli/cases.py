@@ -44,6 +44,7 @@ import click
 from powerlists.messages import N_
 from tracker.cli.context import Failure, open_context
 from tracker.i18n import gettext as _
+from tracker.i18n import ngettext
 
 BATCH = 1_000
 FIELDS = ("case", "type", "at", "recorded_at", "id", "power", "step", "reason", "outcome", "amount", "note")
@@ -75,8 +76,9 @@ class Unreadable(Exception):
     """The file (or its header) cannot be read at all; ``row`` is where reading stopped, if known."""
 
     def __init__(self, message: str, row: int | None = None, **args: Any) -> None:
-        self.message, self.row, self.args_ = message, row, args
-        super().__init__(message % args if args else message)
+        self.message, self.row = message, row
+        self.args_: dict[str, Any] = {**args, "row": row} if row is not None else args
+        super().__init__(message % self.args_ if self.args_ else message)
 
 
 @dataclass
@@ -245,7 +247,7 @@ def _csv(path: Path, tz: ZoneInfo) -> Rows:
                     yield row
         except csv.Error as exc:
             raise Unreadable(
-                N_("The CSV file cannot be read after row %(row)d: %(error)s."),
+                N_("The CSV file cannot be read at row %(row)d: %(error)s."),
                 row=number + 1,
                 error=str(exc),
             ) from None
@@ -440,9 +442,10 @@ def _progress() -> Callable[[int], None] | None:
 
 def _print_report(report: dict[str, Any]) -> None:
     click.echo(
-        _(
-            "%(rows)d rows: %(stored)d stored, %(duplicates)d duplicates, %(rejected)d rejected.",
-            rows=report["rows"],
+        ngettext(
+            "%(num)d row: %(stored)d stored, %(duplicates)d duplicates, %(rejected)d rejected.",
+            "%(num)d rows: %(stored)d stored, %(duplicates)d duplicates, %(rejected)d rejected.",
+            report["rows"],
             stored=report["stored"],
             duplicates=report["duplicates"],
             rejected=report["rejected"],
@@ -509,6 +512,8 @@ def import_command(file: Path, department_code: str, fmt: str) -> None:
             raise _failure(source.name, exc, tally) from None
         if progress:
             click.echo("", err=True)
+        if tally.rows == 0:
+            raise Failure(f"{source.name}: {_('The file has no events.')}")
         report = tally.as_dict(department.code, source.name)
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
