@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -24,7 +25,7 @@ from powerlists.models import PowerItem, PowerStep
 from tracker.calendar import WorkCalendar
 from tracker.cases.events import EventIn, EventRejected, parse_event
 from tracker.cases.models import Case, CaseEvent, CaseStatus, CaseStep, EventType, SuspendReason
-from tracker.deadlines import CaseFacts, StepFacts, Suspension, compute
+from tracker.deadlines import CaseFacts, Deadlines, StepFacts, Suspension, compute
 
 OPEN = (CaseStatus.open, CaseStatus.suspended)
 
@@ -183,13 +184,7 @@ def recompute(db: Session, case: Case, steps: list[CaseStep], cal: WorkCalendar,
     """Store the case's and its steps' deadlines, so scans find due work by index, never by recomputing."""
     item = db.get(PowerItem, case.power_item_id) if case.power_item_id else None
     facts = facts_of(case, item, steps)
-    deadlines = compute(facts, cal, tz)
-    case.statutory_due_at = deadlines.statutory.due_at if deadlines.statutory else None
-    case.promised_due_at = deadlines.promised.due_at if deadlines.promised else None
-    case.deadlines_provisional = deadlines.provisional
-    for step in steps:
-        step_due = deadlines.steps.get(step.seq)
-        step.due_at = step_due.due_at if step_due else None
+    _store_deadlines(case, steps, compute(facts, cal, tz))
 
 
 def _store_one(
@@ -243,6 +238,151 @@ def _seen(db: Session, department_id: int, source_id: str) -> bool:
     )
 
 
+class _Batch:
+    """The state a batch of events needs, fetched with a few queries instead of several per event."""
+
+    def __init__(self, db: Session, department_id: int, events: list[EventIn], tz: ZoneInfo) -> None:
+        self.db, self.department_id, self.tz = db, department_id, tz
+        refs = {ev.case for ev in events}
+        ids = [ev.source_id for ev in events if ev.source_id]
+        self.seen: set[str] = set()
+        if ids:
+            found = db.exec(
+                select(col(CaseEvent.source_id)).where(
+                    CaseEvent.department_id == department_id, col(CaseEvent.source_id).in_(ids)
+                )
+            )
+            self.seen = {source_id for source_id in found if source_id}
+        self.cases: dict[str, Case] = {
+            c.ref: c
+            for c in db.exec(select(Case).where(Case.department_id == department_id, col(Case.ref).in_(refs)))
+        }
+        self.steps: dict[str, list[CaseStep]] = {ref: [] for ref in self.cases}
+        by_id = {c.id: c.ref for c in self.cases.values()}
+        if by_id:
+            for step in db.exec(
+                select(CaseStep).where(col(CaseStep.case_id).in_(list(by_id))).order_by(col(CaseStep.seq))
+            ):
+                self.steps[by_id[step.case_id]].append(step)
+        item_ids = {c.power_item_id for c in self.cases.values() if c.power_item_id}
+        self.items: dict[int, PowerItem] = (
+            {i.id: i for i in db.exec(select(PowerItem).where(col(PowerItem.id).in_(item_ids)))}  # type: ignore[misc]
+            if item_ids
+            else {}
+        )
+        self._lists: dict[date, int | None] = {}
+        self._item_steps: dict[int, list[PowerStep]] = {}
+        self.new_cases: list[Case] = []
+        self.touched: set[str] = set()
+        self.rows: list[tuple[str, EventIn]] = []
+
+    def _item_for(self, code: str, received_day: date) -> tuple[PowerItem | None, int | None]:
+        if received_day not in self._lists:
+            power_list = version_in_force(self.db, self.department_id, received_day)
+            self._lists[received_day] = power_list.id if power_list else None
+        list_id = self._lists[received_day]
+        if list_id is None:
+            return None, None
+        item = next((i for i in self.items.values() if i.list_id == list_id and i.code == code), None)
+        if item is None:
+            item = self.db.exec(
+                select(PowerItem).where(PowerItem.list_id == list_id, PowerItem.code == code)
+            ).first()
+            if item is not None:
+                self.items[item.id] = item  # type: ignore[index]
+        return item, list_id
+
+    def _open(self, ev: EventIn) -> None:
+        if ev.case in self.cases:
+            raise EventRejected(N_("Case %(case)r was already received."), case=ev.case)
+        assert ev.power is not None
+        item, list_id = self._item_for(ev.power, ev.at.astimezone(self.tz).date())
+        # A power not on the list is stored as reported, never refused: refusing would hide the irregularity.
+        case = Case(
+            department_id=self.department_id,
+            ref=ev.case,
+            power_code=ev.power,
+            power_item_id=item.id if item else None,
+            list_id=list_id if item else None,
+            received_at=ev.at,
+            applicant=ev.applicant,
+        )
+        steps = []
+        if item is not None:
+            if item.id not in self._item_steps:
+                self._item_steps[item.id] = list(  # type: ignore[index]
+                    self.db.exec(
+                        select(PowerStep).where(PowerStep.item_id == item.id).order_by(col(PowerStep.seq))
+                    )
+                )
+            steps = [
+                CaseStep(
+                    case_id=0,  # set once the case has its id
+                    seq=s.seq,
+                    name=s.name,
+                    mandatory=s.mandatory,
+                    limit_value=s.limit_value,
+                    limit_unit=s.limit_unit,
+                )
+                for s in self._item_steps[item.id]  # type: ignore[index]
+            ]
+        self.cases[ev.case], self.steps[ev.case] = case, steps
+        self.new_cases.append(case)
+
+    def apply(self, ev: EventIn) -> None:
+        if ev.source_id and ev.source_id in self.seen:
+            raise _Duplicate()
+        if ev.type == EventType.received:
+            self._open(ev)
+        else:
+            case = self.cases.get(ev.case)
+            if case is None:
+                raise EventRejected(N_("No case %(case)r was received in this department."), case=ev.case)
+            _apply(case, self.steps[ev.case], ev)
+        case = self.cases[ev.case]
+        case.last_event_at = max(case.last_event_at or ev.at, ev.at)
+        if ev.source_id:
+            self.seen.add(ev.source_id)
+        self.touched.add(ev.case)
+        self.rows.append((ev.case, ev))
+
+    def write(self, *, now: datetime, channel: str, cal: WorkCalendar) -> None:
+        self.db.add_all(self.new_cases)
+        self.db.flush()
+        for ref in self.touched:
+            case = self.cases[ref]
+            for step in self.steps[ref]:
+                step.case_id = case.id  # type: ignore[assignment]
+            item = self.items.get(case.power_item_id) if case.power_item_id else None
+            deadlines = compute(facts_of(case, item, self.steps[ref]), cal, self.tz)
+            _store_deadlines(case, self.steps[ref], deadlines)
+            self.db.add(case)
+            self.db.add_all(self.steps[ref])
+        self.db.flush()
+        if self.rows:
+            self.db.execute(
+                insert(CaseEvent.__table__),  # type: ignore[attr-defined]
+                [
+                    {
+                        "case_id": self.cases[ref].id,
+                        "department_id": self.department_id,
+                        "type": ev.type.value,
+                        "at": ev.at,
+                        "recorded_at": ev.recorded_at or now,
+                        "ingested_at": now,
+                        "source_id": ev.source_id,
+                        "channel": channel,
+                        "data": ev.data(),
+                    }
+                    for ref, ev in self.rows
+                ],
+            )
+
+
+class _Duplicate(Exception):
+    pass
+
+
 def ingest(
     db: Session,
     department_id: int,
@@ -253,7 +393,60 @@ def ingest(
     cal: WorkCalendar,
     tz: ZoneInfo,
 ) -> list[EventResult]:
-    """Store what is valid, report the rest; the caller commits."""
+    """Store what is valid, report the rest; the caller commits.
+
+    Events are applied in memory in the order given, with a handful of queries for the whole
+    batch, and written together. Should the write collide with a concurrent request (the same
+    case or source id stored meanwhile), the batch is redone one event at a time.
+    """
+    results: list[EventResult | None] = [None] * len(raws)
+    parsed: list[tuple[int, EventIn]] = []
+    for index, raw in enumerate(raws):
+        try:
+            parsed.append((index, parse_event(raw, tz, now)))
+        except EventRejected as exc:
+            results[index] = EventResult(index, "rejected", exc.message, exc.args_)
+    savepoint = db.begin_nested()
+    try:
+        batch = _Batch(db, department_id, [ev for _i, ev in parsed], tz)
+        for index, ev in parsed:
+            try:
+                batch.apply(ev)
+            except _Duplicate:
+                results[index] = EventResult(index, "duplicate")
+                continue
+            except EventRejected as exc:
+                results[index] = EventResult(index, "rejected", exc.message, exc.args_)
+                continue
+            results[index] = EventResult(index, "stored")
+        batch.write(now=now, channel=channel, cal=cal)
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        return _ingest_one_by_one(db, department_id, raws, now=now, channel=channel, cal=cal, tz=tz)
+    return [r for r in results if r is not None]
+
+
+def _store_deadlines(case: Case, steps: list[CaseStep], deadlines: Deadlines) -> None:
+    case.statutory_due_at = deadlines.statutory.due_at if deadlines.statutory else None
+    case.promised_due_at = deadlines.promised.due_at if deadlines.promised else None
+    case.deadlines_provisional = deadlines.provisional
+    for step in steps:
+        step_due = deadlines.steps.get(step.seq)
+        step.due_at = step_due.due_at if step_due else None
+
+
+def _ingest_one_by_one(
+    db: Session,
+    department_id: int,
+    raws: list[Any],
+    *,
+    now: datetime,
+    channel: str,
+    cal: WorkCalendar,
+    tz: ZoneInfo,
+) -> list[EventResult]:
+    """The slow, careful path: each event in its own savepoint."""
     results: list[EventResult] = []
     for index, raw in enumerate(raws):
         try:

@@ -50,6 +50,7 @@ BATCH = 1_000
 FIELDS = ("case", "type", "at", "recorded_at", "id", "power", "step", "reason", "outcome", "amount", "note")
 REQUIRED = ("case", "type", "at")
 APPLICANT = "applicant."
+UNKNOWN_KIND = N_("Use a .jsonl, .ndjson, .csv or .xlsx file of events.")
 SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx"}
 Rows = Generator["Row", None, None]
 _WHOLE = re.compile(r"[+-]?\d+")
@@ -319,7 +320,7 @@ def open_source(path: Path, tz: ZoneInfo) -> Source:
     """The rows of ``path``; Unreadable for a file of an unknown kind or one that cannot be read."""
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise Unreadable(N_("Use a .jsonl, .ndjson, .csv or .xlsx file of events."))
+        raise Unreadable(UNKNOWN_KIND)
     if kind == "xlsx":
         return _xlsx(path, tz)
     if path.stat().st_size == 0:
@@ -435,7 +436,8 @@ def _progress() -> Callable[[int], None] | None:
         return None
 
     def show(rows: int) -> None:
-        click.echo(f"\r{_('Reading')}: {rows:,} …", nl=False, err=True)
+        label = _("Reading")
+        click.echo(f"\r{label}: {rows:,} …", nl=False, err=True)
 
     return show
 
@@ -452,7 +454,7 @@ def _print_report(report: dict[str, Any]) -> None:
         )
     )
     if report["errors"]:
-        click.echo(f"{_('Errors')}:")
+        click.echo(_("Errors") + ":")
     for error in report["errors"]:
         where = " ".join(
             str(x) for x in (error["sheet"], _("row %(row)s", row=error["row"]), error["column"]) if x
@@ -489,9 +491,9 @@ def import_command(file: Path, department_code: str, fmt: str) -> None:
     from powerlists.departments import by_code
     from tracker.db import session_factory
 
+    ctx = open_context()  # first: it activates TRACKER_LANGUAGE for every message
     if file.suffix.lower() not in SUFFIXES:
-        raise Failure(f"{file.name}: {_('Use a .jsonl, .ndjson, .csv or .xlsx file of events.')}")
-    ctx = open_context()
+        raise _failure(file.name, Unreadable(UNKNOWN_KIND))
     tz = ctx.settings.tz
     with session_factory(ctx.engine)() as db:
         department = by_code(db, department_code)
@@ -513,7 +515,7 @@ def import_command(file: Path, department_code: str, fmt: str) -> None:
         if progress:
             click.echo("", err=True)
         if tally.rows == 0:
-            raise Failure(f"{source.name}: {_('The file has no events.')}")
+            raise _failure(source.name, Unreadable(N_("The file has no events.")))
         report = tally.as_dict(department.code, source.name)
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
