@@ -1,4 +1,4 @@
-"""Case pages: operators open cases and record events on forms; timelines are seen only by the department and supervisors."""
+"""Case pages: operators open cases and record events; the department and supervisors see timelines."""
 
 from __future__ import annotations
 

@@ -226,3 +226,13 @@ def test_the_manage_page_shows_who_imported_each_version(
     publish_draft(as_op_a, db)
     page = as_op_a.get("/powerlist/").text
     assert "op-a@example.org" in page and "a.xlsx" in page
+
+
+def test_a_department_page_title_is_the_department_name(
+    anon: TestClient[Litestar], db: Session, cast: Cast, tmp_path: Path
+) -> None:
+    published(db, cast, tmp_path)
+    html = anon.get("/departments/dept-a").text
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert title.startswith("Bureau A") and "<" not in title
+    assert html.count('id="powers"') == 1
