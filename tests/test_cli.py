@@ -247,7 +247,9 @@ def test_demo_builds_the_region_once_and_is_idempotent(migrated: Tracker, cli_db
     assert "departments: 30 added" in first
     assert "users: 32 added" in first
     assert DEMO_ADMIN.password in first  # the demo accounts are shown
+    assert "0 rejected" in first  # a year of demo cases, all accepted by the real ingestion
     second = migrated.ok("demo")
+    assert "cases: 0 events stored" in second
     assert "departments: 0 added, 30 already there" in second
     assert "users: 0 added, 32 already there" in second
     assert _count(cli_db, Department) == len(CITY_DEPARTMENTS) == 30
@@ -265,7 +267,7 @@ def test_demo_builds_the_region_once_and_is_idempotent(migrated: Tracker, cli_db
 def test_demo_large_adds_the_district_departments_under_their_city_departments(
     migrated: Tracker, cli_db: Engine
 ) -> None:
-    out = migrated.ok("demo", "--size", "large")
+    out = migrated.ok("demo", "--size", "large", "--no-cases")
     assert "district departments: 360 added" in out
     assert len(DISTRICTS) == 12
     assert _count(cli_db, Department) == 30 + 12 * 30
@@ -274,7 +276,7 @@ def test_demo_large_adds_the_district_departments_under_their_city_departments(
         district = db.exec(select(Department).where(Department.code == "dc-gaj")).one()
     assert district.parent_id == ids["gaj"]
     assert district.name == "东城区公安局"
-    again = migrated.ok("demo", "--size", "large")
+    again = migrated.ok("demo", "--size", "large", "--no-cases")
     assert "district departments: 0 added" in again
     assert _count(cli_db, Department) == 390
     assert _count(cli_db, User) == 32

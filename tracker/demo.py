@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert, select
 from sqlmodel import col
@@ -67,7 +68,8 @@ DISTRICTS: tuple[tuple[str, str, str], ...] = (
     ("yh", "玉河县", "Yuhe County"),
 )
 PHONE_PREFIX = "0571-8800"
-DEMO_LIST_EFFECTIVE = date(2026, 1, 1)
+# In force before the year of demo cases begins, so every case finds its list.
+DEMO_LIST_EFFECTIVE = date(2025, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,11 @@ def _publish_power_lists(engine: Engine, city_ids: dict[str, int]) -> int:
 
 
 def build_demo(
-    engine: Engine, size: str = "small", progress: Callable[[str], None] = print
+    engine: Engine,
+    size: str = "small",
+    progress: Callable[[str], None] = print,
+    tz: ZoneInfo = ZoneInfo("Asia/Shanghai"),
+    cases: bool = True,
 ) -> list[DemoAccount]:
     """Create whatever part of the demo region is missing; returns the demo accounts."""
     added = _insert_missing(engine, _city_rows())
@@ -196,4 +202,8 @@ def build_demo(
     progress(f"users: {created} added, {len(accounts) - created} already there")
     published = _publish_power_lists(engine, city_ids)
     progress(f"power lists: {published} published, {len(CITY_DEPARTMENTS) - published} already there")
+    if cases:
+        from tracker.demo_cases import build_demo_cases  # the case generator needs the lists above
+
+        build_demo_cases(engine, tz, progress)
     return accounts

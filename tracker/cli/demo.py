@@ -16,10 +16,11 @@ from tracker.demo import DEMO_ADMIN, DEMO_SUPERVISOR, OPERATOR_PASSWORD, build_d
     show_default=True,
     help="small: the demo region; large: the benchmark dataset too.",
 )
-def demo(size: str) -> None:
+@click.option("--cases/--no-cases", default=True, show_default=True, help="Also report a year of cases.")
+def demo(size: str, cases: bool) -> None:
     """Build the demo region (idempotent: run it again to fill in what is missing)."""
     ctx = open_context()
-    build_demo(ctx.engine, size, progress=click.echo)
+    build_demo(ctx.engine, size, progress=click.echo, tz=ctx.settings.tz, cases=cases)
     click.echo("")
     click.echo("Demo accounts (demo passwords; never use these outside a demo):")
     click.echo(f"  admin       {DEMO_ADMIN.email:<28} {DEMO_ADMIN.password}")
