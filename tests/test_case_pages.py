@@ -153,3 +153,21 @@ def test_only_operators_open_cases(
 ) -> None:
     assert as_supervisor.get("/cases/new").status_code == 403
     assert as_admin.get("/cases/new").status_code == 403
+
+
+def test_the_case_list_marks_late_and_on_time_cases(
+    as_op_a: TestClient[Litestar], db: Session, listed: Cast
+) -> None:
+    open_case(as_op_a, "LATE", at="2026-03-02T09:00")  # promised by 16 Mar, still open today
+    html = as_op_a.get("/cases/").text
+    row = html.split(">LATE</a>", 1)[1].split("</tr>", 1)[0]
+    assert row.count(">late</strong>") == 2  # both deadlines have passed
+    cid = case_id(db, "LATE")
+    post_form(
+        as_op_a,
+        f"/cases/{cid}/events",
+        {"type": "decided", "outcome": "approved", "at": "2026-03-10T10:00"},
+        form_page=f"/cases/{cid}",
+    )
+    row = as_op_a.get("/cases/").text.split(">LATE</a>", 1)[1].split("</tr>", 1)[0]
+    assert row.count("on time") == 2 and ">late<" not in row

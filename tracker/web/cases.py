@@ -24,7 +24,7 @@ from tracker.accounts.scope import get_in_scope, visible_department
 from tracker.calendar_store import load_calendar
 from tracker.cases.ingest import EventResult, ingest
 from tracker.cases.models import Case, CaseStatus, EventType, Outcome, SuspendReason
-from tracker.cases.queries import case_list, timeline
+from tracker.cases.queries import case_list, late, timeline
 from tracker.i18n import gettext as _
 from tracker.web.dates import today
 from tracker.web.flash import flash
@@ -84,10 +84,17 @@ class CasesController(Controller):
         stmt = case_list(
             only_department=only, department_id=chosen.id if chosen else None, status=status, q=q
         )
+        found = paginate_rows(db_session, stmt, page)
+        now = utcnow()
+        rows = []
+        for c, d in found.items:
+            done = c.decided_at or c.withdrawn_at
+            rows.append((c, d, late(c.promised_due_at, done, now), late(c.statutory_due_at, done, now)))
         return Template(
             "cases/index.html",
             context={
-                "page": paginate_rows(db_session, stmt, page),
+                "page": found,
+                "rows": rows,
                 "status": status,
                 "department": department,
                 "q": q,
@@ -96,7 +103,6 @@ class CasesController(Controller):
                 if only is not None
                 else db_session.exec(select(Department).order_by(Department.code)).all(),
                 "can_open": user.role == Role.operator,
-                "now": utcnow(),
             },
         )
 
