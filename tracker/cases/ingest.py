@@ -7,11 +7,11 @@ stored even when others in the same batch are rejected. A rejected event changes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
@@ -42,6 +42,81 @@ class EventResult:
         if self.reason:
             out["reason"] = translate(self.reason, **(self.reason_args or {}))
         return out
+
+
+class CaseState(Protocol):
+    """What the rules read and change on a case: a stored Case, or a new one not yet written."""
+
+    ref: str
+    power_item_id: int | None
+    status: CaseStatus
+    outcome: str | None
+    decision_reason: str
+    received_at: datetime
+    accepted_at: datetime | None
+    decided_at: datetime | None
+    delivered_at: datetime | None
+    withdrawn_at: datetime | None
+    fee_charged: Decimal
+    promised_due_at: datetime | None
+    statutory_due_at: datetime | None
+    deadlines_provisional: bool
+    suspended_since: datetime | None
+    suspended_lawfully: bool
+    suspensions: list[list[Any]]
+    last_event_at: datetime | None
+
+
+class StepState(Protocol):
+    seq: int
+    limit_value: int | None
+    limit_unit: str | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    due_at: datetime | None
+
+
+@dataclass
+class _NewCase:
+    """A case opened in this batch: a plain object, written with one multi-row INSERT.
+
+    (Building SQLModel objects costs more than everything else ingestion does per case.)
+    """
+
+    department_id: int
+    ref: str
+    power_code: str
+    power_item_id: int | None
+    list_id: int | None
+    received_at: datetime
+    applicant: dict[str, Any] | None
+    status: CaseStatus = CaseStatus.open
+    outcome: str | None = None
+    decision_reason: str = ""
+    accepted_at: datetime | None = None
+    decided_at: datetime | None = None
+    delivered_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    fee_charged: Decimal = Decimal("0")
+    promised_due_at: datetime | None = None
+    statutory_due_at: datetime | None = None
+    deadlines_provisional: bool = False
+    suspended_since: datetime | None = None
+    suspended_lawfully: bool = False
+    suspensions: list[list[Any]] = field(default_factory=list)
+    last_event_at: datetime | None = None
+
+
+@dataclass
+class _NewStep:
+    seq: int
+    name: str
+    mandatory: bool
+    limit_value: int | None
+    limit_unit: str | None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    due_at: datetime | None = None
 
 
 def _limit(value: int | None, unit: str | None) -> Limit | None:
@@ -96,14 +171,14 @@ def _open_case(db: Session, department_id: int, ev: EventIn, tz: ZoneInfo) -> Ca
     return case
 
 
-def _step(steps: list[CaseStep], seq: int, case: Case) -> CaseStep:
+def _step(steps: Sequence[StepState], seq: int, case: CaseState) -> StepState:
     for step in steps:
         if step.seq == seq:
             return step
     raise EventRejected(N_("Case %(case)r has no step %(step)d."), case=case.ref, step=seq)
 
 
-def _apply(case: Case, steps: list[CaseStep], ev: EventIn) -> None:
+def _apply(case: CaseState, steps: Sequence[StepState], ev: EventIn) -> None:
     """Change the case as the event says, or refuse it."""
     if ev.at < case.received_at:
         raise EventRejected(N_("at: the event is earlier than the case's receipt."))
@@ -158,13 +233,13 @@ def _apply(case: Case, steps: list[CaseStep], ev: EventIn) -> None:
         case.status, case.withdrawn_at = CaseStatus.withdrawn, ev.at
 
 
-def _close_suspension(case: Case, at: datetime) -> None:
+def _close_suspension(case: CaseState, at: datetime) -> None:
     start, _end, lawful = case.suspensions[-1]
     case.suspensions = [*case.suspensions[:-1], [start, at.isoformat(), lawful]]
     case.status, case.suspended_since = CaseStatus.open, None
 
 
-def facts_of(case: Case, item: PowerItem | None, steps: list[CaseStep]) -> CaseFacts:
+def facts_of(case: CaseState, item: PowerItem | None, steps: Sequence[StepState]) -> CaseFacts:
     """What the deadline rules need to know about a case, from its stored state."""
     return CaseFacts(
         accepted_at=case.accepted_at or case.received_at,
@@ -253,18 +328,21 @@ class _Batch:
                 )
             )
             self.seen = {source_id for source_id in found if source_id}
-        self.cases: dict[str, Case] = {
+        self.stored: dict[str, Case] = {
             c.ref: c
             for c in db.exec(select(Case).where(Case.department_id == department_id, col(Case.ref).in_(refs)))
         }
-        self.steps: dict[str, list[CaseStep]] = {ref: [] for ref in self.cases}
-        by_id = {c.id: c.ref for c in self.cases.values()}
+        self.cases: dict[str, CaseState] = dict(self.stored)
+        self.steps: dict[str, Sequence[StepState]] = {}
+        stored_steps: dict[str, list[CaseStep]] = {ref: [] for ref in self.stored}
+        by_id = {c.id: c.ref for c in self.stored.values()}
         if by_id:
             for step in db.exec(
                 select(CaseStep).where(col(CaseStep.case_id).in_(list(by_id))).order_by(col(CaseStep.seq))
             ):
-                self.steps[by_id[step.case_id]].append(step)
-        item_ids = {c.power_item_id for c in self.cases.values() if c.power_item_id}
+                stored_steps[by_id[step.case_id]].append(step)
+        self.steps.update(stored_steps)
+        item_ids = {c.power_item_id for c in self.stored.values() if c.power_item_id}
         self.items: dict[int, PowerItem] = (
             {i.id: i for i in db.exec(select(PowerItem).where(col(PowerItem.id).in_(item_ids)))}  # type: ignore[misc]
             if item_ids
@@ -272,7 +350,8 @@ class _Batch:
         )
         self._lists: dict[date, int | None] = {}
         self._item_steps: dict[int, list[PowerStep]] = {}
-        self.new_cases: list[Case] = []
+        self.new_cases: dict[str, _NewCase] = {}
+        self.new_steps: dict[str, list[_NewStep]] = {}
         self.touched: set[str] = set()
         self.rows: list[tuple[str, EventIn]] = []
 
@@ -298,7 +377,7 @@ class _Batch:
         assert ev.power is not None
         item, list_id = self._item_for(ev.power, ev.at.astimezone(self.tz).date())
         # A power not on the list is stored as reported, never refused: refusing would hide the irregularity.
-        case = Case(
+        case = _NewCase(
             department_id=self.department_id,
             ref=ev.case,
             power_code=ev.power,
@@ -307,27 +386,20 @@ class _Batch:
             received_at=ev.at,
             applicant=ev.applicant,
         )
-        steps = []
-        if item is not None:
+        steps: list[_NewStep] = []
+        if item is not None and item.id is not None:
             if item.id not in self._item_steps:
-                self._item_steps[item.id] = list(  # type: ignore[index]
+                self._item_steps[item.id] = list(
                     self.db.exec(
                         select(PowerStep).where(PowerStep.item_id == item.id).order_by(col(PowerStep.seq))
                     )
                 )
             steps = [
-                CaseStep(
-                    case_id=0,  # set once the case has its id
-                    seq=s.seq,
-                    name=s.name,
-                    mandatory=s.mandatory,
-                    limit_value=s.limit_value,
-                    limit_unit=s.limit_unit,
-                )
-                for s in self._item_steps[item.id]  # type: ignore[index]
+                _NewStep(s.seq, s.name, s.mandatory, s.limit_value, s.limit_unit)
+                for s in self._item_steps[item.id]
             ]
         self.cases[ev.case], self.steps[ev.case] = case, steps
-        self.new_cases.append(case)
+        self.new_cases[ev.case], self.new_steps[ev.case] = case, steps
 
     def apply(self, ev: EventIn) -> None:
         if ev.source_id and ev.source_id in self.seen:
@@ -347,24 +419,34 @@ class _Batch:
         self.rows.append((ev.case, ev))
 
     def write(self, *, now: datetime, channel: str, cal: WorkCalendar) -> None:
-        self.db.add_all(self.new_cases)
-        self.db.flush()
         for ref in self.touched:
             case = self.cases[ref]
-            for step in self.steps[ref]:
-                step.case_id = case.id  # type: ignore[assignment]
             item = self.items.get(case.power_item_id) if case.power_item_id else None
-            deadlines = compute(facts_of(case, item, self.steps[ref]), cal, self.tz)
-            _store_deadlines(case, self.steps[ref], deadlines)
-            self.db.add(case)
-            self.db.add_all(self.steps[ref])
-        self.db.flush()
+            _store_deadlines(
+                case, self.steps[ref], compute(facts_of(case, item, self.steps[ref]), cal, self.tz)
+            )
+        ids = {ref: c.id for ref, c in self.stored.items()}
+        if self.new_cases:
+            case_table = Case.__table__  # type: ignore[attr-defined]
+            inserted = self.db.execute(
+                insert(case_table).returning(case_table.c.id, case_table.c.ref),
+                [asdict(c) for c in self.new_cases.values()],
+            )
+            ids.update({ref: case_id for case_id, ref in inserted})
+            step_rows = [
+                {"case_id": ids[ref], **asdict(step)}
+                for ref, steps in self.new_steps.items()
+                for step in steps
+            ]
+            if step_rows:
+                self.db.execute(insert(CaseStep.__table__), step_rows)  # type: ignore[attr-defined]
+        self.db.flush()  # the stored cases and steps the events changed
         if self.rows:
             self.db.execute(
                 insert(CaseEvent.__table__),  # type: ignore[attr-defined]
                 [
                     {
-                        "case_id": self.cases[ref].id,
+                        "case_id": ids[ref],
                         "department_id": self.department_id,
                         "type": ev.type.value,
                         "at": ev.at,
@@ -427,7 +509,7 @@ def ingest(
     return [r for r in results if r is not None]
 
 
-def _store_deadlines(case: Case, steps: list[CaseStep], deadlines: Deadlines) -> None:
+def _store_deadlines(case: CaseState, steps: Sequence[StepState], deadlines: Deadlines) -> None:
     case.statutory_due_at = deadlines.statutory.due_at if deadlines.statutory else None
     case.promised_due_at = deadlines.promised.due_at if deadlines.promised else None
     case.deadlines_provisional = deadlines.provisional

@@ -101,7 +101,9 @@ class Case(SQLModel, table=True):
     suspended_since: datetime | None = _ts()
     suspended_lawfully: bool = False
     suspensions: list[list[Any]] = Field(
-        default_factory=_empty_list, sa_column=Column(JSON, nullable=False), description="[start, end|null, lawful]"
+        default_factory=_empty_list,
+        sa_column=Column(JSON, nullable=False),
+        description="[start, end|null, lawful]",
     )
     last_event_at: datetime | None = _ts()
 
