@@ -8,7 +8,7 @@ stored even when others in the same batch are rejected. A rejected event changes
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -430,13 +430,12 @@ class _Batch:
             case_table = Case.__table__  # type: ignore[attr-defined]
             inserted = self.db.execute(
                 insert(case_table).returning(case_table.c.id, case_table.c.ref),
-                [asdict(c) for c in self.new_cases.values()],
+                # vars(), not asdict(): asdict deep-copies every value, which cost half the batch.
+                [dict(vars(c)) for c in self.new_cases.values()],
             )
             ids.update({ref: case_id for case_id, ref in inserted})
             step_rows = [
-                {"case_id": ids[ref], **asdict(step)}
-                for ref, steps in self.new_steps.items()
-                for step in steps
+                {"case_id": ids[ref], **vars(step)} for ref, steps in self.new_steps.items() for step in steps
             ]
             if step_rows:
                 self.db.execute(insert(CaseStep.__table__), step_rows)  # type: ignore[attr-defined]
