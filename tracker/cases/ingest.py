@@ -123,52 +123,8 @@ def _limit(value: int | None, unit: str | None) -> Limit | None:
     return Limit(value or 0, Unit(unit)) if unit else None
 
 
-def _case(db: Session, department_id: int, ref: str) -> Case | None:
-    return db.exec(select(Case).where(Case.department_id == department_id, Case.ref == ref)).first()
-
-
 def _steps(db: Session, case_id: int) -> list[CaseStep]:
     return list(db.exec(select(CaseStep).where(CaseStep.case_id == case_id).order_by(col(CaseStep.seq))))
-
-
-def _open_case(db: Session, department_id: int, ev: EventIn, tz: ZoneInfo) -> Case:
-    if _case(db, department_id, ev.case) is not None:
-        raise EventRejected(N_("Case %(case)r was already received."), case=ev.case)
-    assert ev.power is not None
-    received_day = ev.at.astimezone(tz).date()
-    power_list = version_in_force(db, department_id, received_day)
-    item = None
-    if power_list is not None:
-        item = db.exec(
-            select(PowerItem).where(PowerItem.list_id == power_list.id, PowerItem.code == ev.power)
-        ).first()
-    # A power not on the list is stored as reported, never refused: refusing would hide the irregularity.
-    case = Case(
-        department_id=department_id,
-        ref=ev.case,
-        power_code=ev.power,
-        power_item_id=item.id if item else None,
-        list_id=power_list.id if item and power_list else None,
-        received_at=ev.at,
-        applicant=ev.applicant,
-    )
-    db.add(case)
-    db.flush()
-    if item is not None:
-        for step in db.exec(
-            select(PowerStep).where(PowerStep.item_id == item.id).order_by(col(PowerStep.seq))
-        ):
-            db.add(
-                CaseStep(
-                    case_id=case.id,  # type: ignore[arg-type]
-                    seq=step.seq,
-                    name=step.name,
-                    mandatory=step.mandatory,
-                    limit_value=step.limit_value,
-                    limit_unit=step.limit_unit,
-                )
-            )
-    return case
 
 
 def _step(steps: Sequence[StepState], seq: int, case: CaseState) -> StepState:
@@ -260,57 +216,6 @@ def recompute(db: Session, case: Case, steps: list[CaseStep], cal: WorkCalendar,
     item = db.get(PowerItem, case.power_item_id) if case.power_item_id else None
     facts = facts_of(case, item, steps)
     _store_deadlines(case, steps, compute(facts, cal, tz))
-
-
-def _store_one(
-    db: Session,
-    department_id: int,
-    ev: EventIn,
-    *,
-    now: datetime,
-    channel: str,
-    cal: WorkCalendar,
-    tz: ZoneInfo,
-) -> None:
-    if ev.type == EventType.received:
-        case = _open_case(db, department_id, ev, tz)
-    else:
-        found = _case(db, department_id, ev.case)
-        if found is None:
-            raise EventRejected(N_("No case %(case)r was received in this department."), case=ev.case)
-        case = found
-    steps = _steps(db, case.id)  # type: ignore[arg-type]
-    if ev.type != EventType.received:
-        _apply(case, steps, ev)
-    case.last_event_at = max(case.last_event_at or ev.at, ev.at)
-    recompute(db, case, steps, cal, tz)
-    db.add(case)
-    db.add_all(steps)
-    db.add(
-        CaseEvent(
-            case_id=case.id,  # type: ignore[arg-type]
-            department_id=department_id,
-            type=ev.type,
-            at=ev.at,
-            recorded_at=ev.recorded_at or now,
-            ingested_at=now,
-            source_id=ev.source_id,
-            channel=channel,
-            data=ev.data(),
-        )
-    )
-    db.flush()
-
-
-def _seen(db: Session, department_id: int, source_id: str) -> bool:
-    return (
-        db.exec(
-            select(CaseEvent.id).where(
-                CaseEvent.department_id == department_id, CaseEvent.source_id == source_id
-            )
-        ).first()
-        is not None
-    )
 
 
 class _Batch:
@@ -489,23 +394,46 @@ def ingest(
             results[index] = EventResult(index, "rejected", exc.message, exc.args_)
     savepoint = db.begin_nested()
     try:
-        batch = _Batch(db, department_id, [ev for _i, ev in parsed], tz)
-        for index, ev in parsed:
-            try:
-                batch.apply(ev)
-            except _Duplicate:
-                results[index] = EventResult(index, "duplicate")
-                continue
-            except EventRejected as exc:
-                results[index] = EventResult(index, "rejected", exc.message, exc.args_)
-                continue
-            results[index] = EventResult(index, "stored")
-        batch.write(now=now, channel=channel, cal=cal)
+        _run_batch(db, department_id, parsed, results, now=now, channel=channel, cal=cal, tz=tz)
         savepoint.commit()
     except IntegrityError:
         savepoint.rollback()
-        return _ingest_one_by_one(db, department_id, raws, now=now, channel=channel, cal=cal, tz=tz)
+        for index, ev in parsed:  # the slow, careful path: each event in its own savepoint
+            savepoint = db.begin_nested()
+            try:
+                one = [(index, ev)]
+                _run_batch(db, department_id, one, results, now=now, channel=channel, cal=cal, tz=tz)
+                savepoint.commit()
+            except IntegrityError:
+                # A concurrent request stored the same source id or case first.
+                savepoint.rollback()
+                results[index] = EventResult(index, "duplicate" if ev.source_id else "rejected")
     return [r for r in results if r is not None]
+
+
+def _run_batch(
+    db: Session,
+    department_id: int,
+    parsed: list[tuple[int, EventIn]],
+    results: list[EventResult | None],
+    *,
+    now: datetime,
+    channel: str,
+    cal: WorkCalendar,
+    tz: ZoneInfo,
+) -> None:
+    batch = _Batch(db, department_id, [ev for _i, ev in parsed], tz)
+    for index, ev in parsed:
+        try:
+            batch.apply(ev)
+        except _Duplicate:
+            results[index] = EventResult(index, "duplicate")
+            continue
+        except EventRejected as exc:
+            results[index] = EventResult(index, "rejected", exc.message, exc.args_)
+            continue
+        results[index] = EventResult(index, "stored")
+    batch.write(now=now, channel=channel, cal=cal)
 
 
 def _store_deadlines(case: CaseState, steps: Sequence[StepState], deadlines: Deadlines) -> None:
@@ -515,44 +443,6 @@ def _store_deadlines(case: CaseState, steps: Sequence[StepState], deadlines: Dea
     for step in steps:
         step_due = deadlines.steps.get(step.seq)
         step.due_at = step_due.due_at if step_due else None
-
-
-def _ingest_one_by_one(
-    db: Session,
-    department_id: int,
-    raws: list[Any],
-    *,
-    now: datetime,
-    channel: str,
-    cal: WorkCalendar,
-    tz: ZoneInfo,
-) -> list[EventResult]:
-    """The slow, careful path: each event in its own savepoint."""
-    results: list[EventResult] = []
-    for index, raw in enumerate(raws):
-        try:
-            ev = parse_event(raw, tz, now)
-        except EventRejected as exc:
-            results.append(EventResult(index, "rejected", exc.message, exc.args_))
-            continue
-        if ev.source_id and _seen(db, department_id, ev.source_id):
-            results.append(EventResult(index, "duplicate"))
-            continue
-        savepoint = db.begin_nested()
-        try:
-            _store_one(db, department_id, ev, now=now, channel=channel, cal=cal, tz=tz)
-            savepoint.commit()
-        except EventRejected as exc:
-            savepoint.rollback()
-            results.append(EventResult(index, "rejected", exc.message, exc.args_))
-            continue
-        except IntegrityError:
-            # A concurrent request stored the same source id or case first.
-            savepoint.rollback()
-            results.append(EventResult(index, "duplicate" if ev.source_id else "rejected"))
-            continue
-        results.append(EventResult(index, "stored"))
-    return results
 
 
 def recompute_open(
