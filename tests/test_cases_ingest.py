@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,15 +11,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlmodel import Session, select
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
 
 from powerlists.importer import import_file
 from tests.builders import build, item_row
 from tests.conftest import Cast
 from tracker.accounts.tokens import create_token
 from tracker.calendar import OFFICIAL
-from tracker.cases.ingest import ingest
+from tracker.cases.ingest import _Batch, ingest
 from tracker.cases.models import Case, CaseEvent, CaseStatus, CaseStep
+from tracker.db import session_factory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=SHANGHAI)
@@ -319,3 +322,71 @@ def test_loading_next_years_notice_recomputes_provisional_deadlines(db: Session,
     final = case(db, "C-2")
     assert not final.deadlines_provisional
     assert final.statutory_due_at == end_of(date(2027, 1, 19))  # 1 Jan no longer counts
+
+
+def _opening(ref: str) -> list[dict[str, Any]]:
+    return [
+        received(ref, id=f"{ref}/r"),
+        {"case": ref, "type": "accepted", "at": "2026-03-02T10:00:00", "id": f"{ref}/a"},
+    ]
+
+
+def test_two_writers_sending_the_same_events_store_each_exactly_once(
+    engine: Engine, listed: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writer A reads its batch's state, then writer B stores the same cases and commits before A
+    writes. PostgreSQL lets both read and A's write then collides (A redoes its batch one event at
+    a time and finds B's events); SQLite makes B wait for A's write lock. Either way every event
+    is stored once and reported once as stored and once as a duplicate."""
+    events = _opening("C-1") + _opening("C-2")
+    department_id = listed.dept_a.id
+    assert department_id is not None
+    outcomes: dict[str, list[str]] = {}
+    real_write = _Batch.write
+
+    def writer(name: str) -> None:
+        with session_factory(engine)() as session:
+            outcomes[name] = [r["status"] for r in send(session, department_id, *events)]
+
+    other = threading.Thread(target=writer, args=("B",))
+
+    def write_after_the_other_writer(batch: _Batch, **kwargs: Any) -> None:
+        if not other.is_alive() and "B" not in outcomes:
+            other.start()
+            if engine.dialect.name == "postgresql":
+                other.join(timeout=30)  # B commits between A's reads and A's write
+        real_write(batch, **kwargs)
+
+    monkeypatch.setattr(_Batch, "write", write_after_the_other_writer)
+    writer("A")
+    other.join(timeout=30)
+    assert not other.is_alive()
+    assert sorted([outcomes["A"], outcomes["B"]]) == [["duplicate"] * 4, ["stored"] * 4]
+    with session_factory(engine)() as session:
+        stored = session.exec(select(CaseEvent.source_id).order_by(col(CaseEvent.source_id))).all()
+        cases = session.exec(select(Case.ref).order_by(col(Case.ref))).all()
+    assert stored == ["C-1/a", "C-1/r", "C-2/a", "C-2/r"]
+    assert cases == ["C-1", "C-2"]
+
+
+def test_concurrent_api_batches_never_fail_and_never_store_an_event_twice(
+    app: Litestar, db: Session, listed: Cast
+) -> None:
+    headers = token_for(db, listed.dept_a.id)
+    batches = [_opening(f"C-{n}") + _opening(f"C-{n + 1}") for n in range(12)]
+    answers: list[tuple[int, int]] = []
+
+    def post(client: TestClient[Litestar], batch: list[dict[str, Any]]) -> None:
+        response = client.post("/api/v1/events", json={"events": batch}, headers=headers)
+        answers.append((response.status_code, response.json().get("rejected", -1)))
+
+    with TestClient(app, base_url="http://testserver.local") as client:
+        threads = [threading.Thread(target=post, args=(client, batch)) for batch in batches]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert answers == [(200, 0)] * len(batches)
+    db.commit()
+    assert db.exec(select(func.count()).select_from(CaseEvent)).one() == 2 * 13
+    assert db.exec(select(func.count()).select_from(Case)).one() == 13

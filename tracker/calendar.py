@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 import chinese_calendar
 from chinese_calendar import constants as official
@@ -60,6 +61,9 @@ class WorkCalendar:
 
     overrides: Mapping[date, bool] = field(default_factory=dict)
     loaded_years: frozenset[int] = frozenset()
+    # Deadline walks already done on this calendar (see ``sla``): a calendar never changes once
+    # built (a change loads a new one), and cases share a few thousand (date, limit) pairs.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def covers(self, year: int) -> bool:
         return year in self.loaded_years or year in package_years()

@@ -71,8 +71,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+WRITE_LOCK = "tracker_write_lock"
+
+
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_LOCK) else "BEGIN")
+
+
+def end_reading(db: Session) -> None:
+    """Commit the reads so far, before a write that depends on them.
+
+    On SQLite a transaction that read and then writes fails at once (SQLITE_BUSY_SNAPSHOT) when
+    another writer committed in between; a write that starts its own transaction waits for the
+    lock instead. Only for writes that stay right when the read is slightly stale (touching a
+    last-used time, deleting what had already ended).
+    """
+    db.commit()
+
+
+def begin_writing(db: Session) -> None:
+    """Begin ``db``'s transaction holding the database's write lock, when it has not begun yet.
+
+    SQLite lets a transaction read and then fail at its first write when another writer committed
+    in between (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out); taking the lock first
+    makes concurrent writers queue instead. PostgreSQL needs nothing: its writers conflict on the
+    rows themselves.
+    """
+    if not db.in_transaction():
+        db.connection(execution_options={WRITE_LOCK: True})
 
 
 def make_engine(raw_url: str, **kwargs: Any) -> Engine:

@@ -13,6 +13,7 @@ A deadline date ends at 23:59:59.999999 of that date; a case is late only after 
 from __future__ import annotations
 
 import calendar as stdlib_calendar
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -68,25 +69,62 @@ class _Walk:
             self.skipped.append(Skipped(d, info.why or "holiday"))
         return info.working
 
-    def forward_to_working_day(self, d: date) -> date:
-        for _ in range(MAX_SPAN_DAYS):
-            if self.working(d):
-                return d
-            d += timedelta(days=1)
-        raise ValueError(f"no working day within {MAX_SPAN_DAYS} days of {d.isoformat()}")
+    def ended(self, end: date) -> Walked:
+        return Walked(end, self.provisional, tuple(self.skipped))
 
 
-def add_working_days(cal: WorkCalendar, start: date, n: int) -> tuple[date, _Walk]:
-    """The n-th working day after ``start`` (``start`` never counts); n = 0 gives ``start``."""
+@dataclass(frozen=True)
+class Walked:
+    """Where a walk over the calendar ended, the days it skipped and whether it crossed unknown days."""
+
+    end: date
+    provisional: bool
+    skipped: tuple[Skipped, ...]
+
+
+# Bounds the memo a long-lived calendar keeps (each entry is a few hundred bytes at most).
+MEMO_LIMIT = 100_000
+
+
+def _remembered(cal: WorkCalendar, key: tuple[object, ...], walk: Callable[[], Walked]) -> Walked:
+    hit: Walked | None = cal.memo.get(key)
+    if hit is None:
+        if len(cal.memo) >= MEMO_LIMIT:
+            cal.memo.clear()
+        hit = cal.memo[key] = walk()
+    return hit
+
+
+def _walk_working_days(cal: WorkCalendar, start: date, n: int) -> Walked:
     walk = _Walk(cal)
     d, counted = start, 0
     for _ in range(MAX_SPAN_DAYS):
         if counted >= n:
-            return d, walk
+            return walk.ended(d)
         d += timedelta(days=1)
         if walk.working(d):
             counted += 1
     raise ValueError(f"{n} working days from {start.isoformat()} is beyond any real deadline")
+
+
+def _walk_to_working_day(cal: WorkCalendar, d: date) -> Walked:
+    walk = _Walk(cal)
+    for _ in range(MAX_SPAN_DAYS):
+        if walk.working(d):
+            return walk.ended(d)
+        d += timedelta(days=1)
+    raise ValueError(f"no working day within {MAX_SPAN_DAYS} days of {d.isoformat()}")
+
+
+def add_working_days(cal: WorkCalendar, start: date, n: int) -> tuple[date, Walked]:
+    """The n-th working day after ``start`` (``start`` never counts); n = 0 gives ``start``."""
+    walked = _remembered(cal, ("workdays", start, n), lambda: _walk_working_days(cal, start, n))
+    return walked.end, walked
+
+
+def forward_to_working_day(cal: WorkCalendar, d: date) -> Walked:
+    """``d`` when it is a working day, else the next one."""
+    return _remembered(cal, ("forward", d), lambda: _walk_to_working_day(cal, d))
 
 
 def add_months(start: date, n: int) -> date:
@@ -106,12 +144,11 @@ def due(start: datetime, limit: Limit, cal: WorkCalendar, tz: ZoneInfo) -> Due:
     if limit.unit == Unit.immediate:
         return Due(local_start, end_of_day(d, tz), d, not cal.day(d).covered)
     if limit.unit == Unit.workday:
-        end, walk = add_working_days(cal, d, limit.value)
+        _end, walked = add_working_days(cal, d, limit.value)
     else:
-        walk = _Walk(cal)
         target = d + timedelta(days=limit.value) if limit.unit == Unit.day else add_months(d, limit.value)
-        end = walk.forward_to_working_day(target)
-    return Due(local_start, end_of_day(end, tz), end, walk.provisional, tuple(walk.skipped))
+        walked = forward_to_working_day(cal, target)
+    return Due(local_start, end_of_day(walked.end, tz), walked.end, walked.provisional, walked.skipped)
 
 
 def working_days_between(cal: WorkCalendar, after: date, through: date) -> int:

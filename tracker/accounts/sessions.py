@@ -16,6 +16,7 @@ from sqlalchemy import delete, or_
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User, WebSession
+from tracker.db import end_reading
 
 # Writing last_seen_at on every request would make every page view a write.
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -71,9 +72,11 @@ def load_session(
         return None
     web_session, user = row
     if now >= web_session.expires_at or now - web_session.last_seen_at >= policy.idle or not user.is_active:
+        end_reading(db)
         db.delete(web_session)
         return None
     if now - web_session.last_seen_at >= TOUCH_INTERVAL:
+        end_reading(db)
         web_session.last_seen_at = now
     return web_session, user
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from tracker.accounts.models import ApiToken
+from tracker.db import end_reading
 
 TOKEN_PREFIX = "trk_"  # noqa: S105 - a public marker, not a secret
 TOUCH_INTERVAL = timedelta(minutes=5)
@@ -43,6 +44,7 @@ def authenticate_token(db: Session, secret: str, now: datetime) -> ApiToken | No
     if token is None or token.revoked_at is not None:
         return None
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_INTERVAL:
+        end_reading(db)
         token.last_used_at = now
     return token
 

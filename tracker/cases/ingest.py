@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -22,9 +21,11 @@ from powerlists.importer import version_in_force
 from powerlists.limits import Limit, Unit
 from powerlists.messages import N_
 from powerlists.models import PowerItem, PowerStep
+from tracker.bulk import insert_returning_ids, insert_rows, one_of, update_rows
 from tracker.calendar import WorkCalendar
 from tracker.cases.events import EventIn, EventRejected, parse_event
 from tracker.cases.models import Case, CaseEvent, CaseStatus, CaseStep, EventType, SuspendReason
+from tracker.db import begin_writing
 from tracker.deadlines import CaseFacts, Deadlines, StepFacts, Suspension, compute
 
 OPEN = (CaseStatus.open, CaseStatus.suspended)
@@ -77,10 +78,10 @@ class StepState(Protocol):
 
 
 @dataclass
-class _NewCase:
-    """A case opened in this batch: a plain object, written with one multi-row INSERT.
+class _CaseRow:
+    """A case as a plain object: read and written with Core, a few statements per batch.
 
-    (Building SQLModel objects costs more than everything else ingestion does per case.)
+    (Building and flushing SQLModel objects cost more than everything else ingestion does.)
     """
 
     department_id: int
@@ -105,10 +106,11 @@ class _NewCase:
     suspended_lawfully: bool = False
     suspensions: list[list[Any]] = field(default_factory=list)
     last_event_at: datetime | None = None
+    id: int | None = None  # None until written
 
 
 @dataclass
-class _NewStep:
+class _StepRow:
     seq: int
     name: str
     mandatory: bool
@@ -117,6 +119,58 @@ class _NewStep:
     started_at: datetime | None = None
     completed_at: datetime | None = None
     due_at: datetime | None = None
+    case_id: int | None = None
+    id: int | None = None
+
+
+# What events change on a stored case and its steps (everything else is fixed at receipt).
+_CASE_CHANGES = (
+    "status",
+    "outcome",
+    "decision_reason",
+    "accepted_at",
+    "decided_at",
+    "delivered_at",
+    "withdrawn_at",
+    "fee_charged",
+    "promised_due_at",
+    "statutory_due_at",
+    "deadlines_provisional",
+    "suspended_since",
+    "suspended_lawfully",
+    "suspensions",
+    "last_event_at",
+)
+_STEP_CHANGES = ("started_at", "completed_at", "due_at")
+
+
+def _new_row(obj: _CaseRow | _StepRow, **extra: Any) -> dict[str, Any]:
+    # vars(), not asdict(): asdict deep-copies every value, which cost half the batch.
+    row = {name: value for name, value in vars(obj).items() if name != "id"}
+    row.update(extra)
+    return row
+
+
+def _values(obj: _CaseRow | _StepRow, names: Sequence[str]) -> tuple[Any, ...]:
+    return tuple(getattr(obj, n) for n in names)
+
+
+def _update_rows(
+    db: Session,
+    table: Any,
+    changes: Sequence[tuple[_CaseRow | _StepRow, tuple[Any, ...]]],
+    names: Sequence[str],
+) -> None:
+    """Write what changed on each object (given with its values as read), one statement per set of
+    changed columns: binding unchanged timestamps again cost more than the rest of the update."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for obj, before in changes:
+        now = _values(obj, names)
+        changed = tuple(n for n, old, new in zip(names, before, now, strict=True) if old != new)
+        if changed:
+            groups.setdefault(changed, []).append({"id": obj.id, **{n: getattr(obj, n) for n in changed}})
+    for rows in groups.values():
+        update_rows(db, table, rows)
 
 
 def _limit(value: int | None, unit: str | None) -> Limit | None:
@@ -229,24 +283,36 @@ class _Batch:
         if ids:
             found = db.exec(
                 select(col(CaseEvent.source_id)).where(
-                    CaseEvent.department_id == department_id, col(CaseEvent.source_id).in_(ids)
+                    CaseEvent.department_id == department_id, one_of(db, CaseEvent.source_id, ids)
                 )
             )
             self.seen = {source_id for source_id in found if source_id}
-        self.stored: dict[str, Case] = {
-            c.ref: c
-            for c in db.exec(select(Case).where(Case.department_id == department_id, col(Case.ref).in_(refs)))
+        case_table, step_table = Case.__table__, CaseStep.__table__  # type: ignore[attr-defined]
+        self.stored: dict[str, _CaseRow] = {
+            row.ref: row
+            for row in (
+                _CaseRow(**mapping)
+                for mapping in db.execute(
+                    select(case_table).where(
+                        case_table.c.department_id == department_id, one_of(db, case_table.c.ref, refs)
+                    )
+                ).mappings()
+            )
         }
+        self.read = {ref: _values(c, _CASE_CHANGES) for ref, c in self.stored.items()}
         self.cases: dict[str, CaseState] = dict(self.stored)
         self.steps: dict[str, Sequence[StepState]] = {}
-        stored_steps: dict[str, list[CaseStep]] = {ref: [] for ref in self.stored}
+        self.stored_steps: dict[str, list[_StepRow]] = {ref: [] for ref in self.stored}
+        self.step_read: dict[int, tuple[Any, ...]] = {}
         by_id = {c.id: c.ref for c in self.stored.values()}
         if by_id:
-            for step in db.exec(
-                select(CaseStep).where(col(CaseStep.case_id).in_(list(by_id))).order_by(col(CaseStep.seq))
-            ):
-                stored_steps[by_id[step.case_id]].append(step)
-        self.steps.update(stored_steps)
+            for mapping in db.execute(
+                select(step_table).where(one_of(db, step_table.c.case_id, by_id)).order_by(step_table.c.seq)
+            ).mappings():
+                step = _StepRow(**mapping)
+                self.stored_steps[by_id[step.case_id]].append(step)
+                self.step_read[id(step)] = _values(step, _STEP_CHANGES)
+        self.steps.update(self.stored_steps)
         item_ids = {c.power_item_id for c in self.stored.values() if c.power_item_id}
         self.items: dict[int, PowerItem] = (
             {i.id: i for i in db.exec(select(PowerItem).where(col(PowerItem.id).in_(item_ids)))}  # type: ignore[misc]
@@ -255,8 +321,8 @@ class _Batch:
         )
         self._lists: dict[date, int | None] = {}
         self._item_steps: dict[int, list[PowerStep]] = {}
-        self.new_cases: dict[str, _NewCase] = {}
-        self.new_steps: dict[str, list[_NewStep]] = {}
+        self.new_cases: dict[str, _CaseRow] = {}
+        self.new_steps: dict[str, list[_StepRow]] = {}
         self.touched: set[str] = set()
         self.rows: list[tuple[str, EventIn]] = []
 
@@ -282,7 +348,7 @@ class _Batch:
         assert ev.power is not None
         item, list_id = self._item_for(ev.power, ev.at.astimezone(self.tz).date())
         # A power not on the list is stored as reported, never refused: refusing would hide the irregularity.
-        case = _NewCase(
+        case = _CaseRow(
             department_id=self.department_id,
             ref=ev.case,
             power_code=ev.power,
@@ -291,7 +357,7 @@ class _Batch:
             received_at=ev.at,
             applicant=ev.applicant,
         )
-        steps: list[_NewStep] = []
+        steps: list[_StepRow] = []
         if item is not None and item.id is not None:
             if item.id not in self._item_steps:
                 self._item_steps[item.id] = list(
@@ -300,7 +366,7 @@ class _Batch:
                     )
                 )
             steps = [
-                _NewStep(s.seq, s.name, s.mandatory, s.limit_value, s.limit_unit)
+                _StepRow(s.seq, s.name, s.mandatory, s.limit_value, s.limit_unit)
                 for s in self._item_steps[item.id]
             ]
         self.cases[ev.case], self.steps[ev.case] = case, steps
@@ -330,39 +396,41 @@ class _Batch:
             _store_deadlines(
                 case, self.steps[ref], compute(facts_of(case, item, self.steps[ref]), cal, self.tz)
             )
+        case_table, step_table = Case.__table__, CaseStep.__table__  # type: ignore[attr-defined]
         ids = {ref: c.id for ref, c in self.stored.items()}
         if self.new_cases:
-            case_table = Case.__table__  # type: ignore[attr-defined]
-            inserted = self.db.execute(
-                insert(case_table).returning(case_table.c.id, case_table.c.ref),
-                # vars(), not asdict(): asdict deep-copies every value, which cost half the batch.
-                [dict(vars(c)) for c in self.new_cases.values()],
+            ids |= insert_returning_ids(
+                self.db, case_table, [_new_row(c) for c in self.new_cases.values()], key="ref"
             )
-            ids.update({ref: case_id for case_id, ref in inserted})
-            step_rows = [
-                {"case_id": ids[ref], **vars(step)} for ref, steps in self.new_steps.items() for step in steps
-            ]
-            if step_rows:
-                self.db.execute(insert(CaseStep.__table__), step_rows)  # type: ignore[attr-defined]
-        self.db.flush()  # the stored cases and steps the events changed
-        if self.rows:
-            self.db.execute(
-                insert(CaseEvent.__table__),  # type: ignore[attr-defined]
-                [
-                    {
-                        "case_id": ids[ref],
-                        "department_id": self.department_id,
-                        "type": ev.type.value,
-                        "at": ev.at,
-                        "recorded_at": ev.recorded_at or now,
-                        "ingested_at": now,
-                        "source_id": ev.source_id,
-                        "channel": channel,
-                        "data": ev.data(),
-                    }
-                    for ref, ev in self.rows
-                ],
+            insert_rows(
+                self.db,
+                step_table,
+                [_new_row(step, case_id=ids[ref]) for ref, steps in self.new_steps.items() for step in steps],
             )
+        changed = [ref for ref in self.touched if ref in self.stored]
+        _update_rows(
+            self.db, case_table, [(self.stored[ref], self.read[ref]) for ref in changed], _CASE_CHANGES
+        )
+        steps = [step for ref in changed for step in self.stored_steps[ref]]
+        _update_rows(self.db, step_table, [(s, self.step_read[id(s)]) for s in steps], _STEP_CHANGES)
+        insert_rows(
+            self.db,
+            CaseEvent.__table__,  # type: ignore[attr-defined]
+            [
+                {
+                    "case_id": ids[ref],
+                    "department_id": self.department_id,
+                    "type": ev.type.value,
+                    "at": ev.at,
+                    "recorded_at": ev.recorded_at or now,
+                    "ingested_at": now,
+                    "source_id": ev.source_id,
+                    "channel": channel,
+                    "data": ev.data(),
+                }
+                for ref, ev in self.rows
+            ],
+        )
 
 
 class _Duplicate(Exception):
@@ -379,12 +447,14 @@ def ingest(
     cal: WorkCalendar,
     tz: ZoneInfo,
 ) -> list[EventResult]:
-    """Store what is valid, report the rest; the caller commits.
+    """Store what is valid, report the rest; the caller commits (callers that read before calling
+    this begin their transaction with ``begin_writing``).
 
     Events are applied in memory in the order given, with a handful of queries for the whole
     batch, and written together. Should the write collide with a concurrent request (the same
     case or source id stored meanwhile), the batch is redone one event at a time.
     """
+    begin_writing(db)
     results: list[EventResult | None] = [None] * len(raws)
     parsed: list[tuple[int, EventIn]] = []
     for index, raw in enumerate(raws):

@@ -18,6 +18,7 @@ from tracker.accounts.guards import api_token
 from tracker.accounts.principals import TokenAuth
 from tracker.calendar_store import load_calendar
 from tracker.cases.ingest import ingest
+from tracker.db import begin_writing
 from tracker.i18n import gettext as _
 from tracker.web.dates import today
 from tracker.web.forms import DB
@@ -110,6 +111,7 @@ class ApiController(Controller):
             raise ValidationException(_("Send at most %(max)d events per call.", max=MAX_EVENTS))
         auth = request.scope["auth"]
         assert isinstance(auth, TokenAuth)
+        begin_writing(db_session)
         results = ingest(
             db_session,
             auth.department_id,
@@ -119,6 +121,10 @@ class ApiController(Controller):
             cal=load_calendar(db_session),
             tz=runtime(request).settings.tz,
         )
+        # Committed here, in this worker thread, not by the before-send hook: that hook needs a
+        # worker thread of its own, and on SQLite the threads of other batches waiting for this
+        # one's write lock can take them all until their busy timeout.
+        db_session.commit()
         counts = Counter(r.status for r in results)
         return {
             "stored": counts["stored"],

@@ -25,6 +25,7 @@ from tracker.calendar_store import load_calendar
 from tracker.cases.ingest import EventResult, ingest
 from tracker.cases.models import Case, CaseStatus, EventType, Outcome, SuspendReason
 from tracker.cases.queries import case_list, late, timeline
+from tracker.db import begin_writing
 from tracker.i18n import gettext as _
 from tracker.web.dates import today
 from tracker.web.flash import flash
@@ -49,9 +50,12 @@ def _record(
     if "step" in clean:
         clean["step"] = int(clean["step"]) if str(clean["step"]).isdigit() else clean["step"]
     rt = runtime(request)
-    return ingest(
+    begin_writing(db)
+    result = ingest(
         db, department_id, [clean], now=utcnow(), channel="form", cal=load_calendar(db), tz=rt.settings.tz
     )[0]
+    db.commit()  # in this worker thread, as the API does (see there)
+    return result
 
 
 def _listed_items(db: Session, department_id: int, request: Request[Any, Any, Any]) -> list[PowerItem]:
