@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from powerlists.columns import utcnow
 from tracker.accounts.sessions import SessionPolicy, purge_ended_sessions
 from tracker.accounts.throttle import purge_old_attempts
 from tracker.db import session_scope
+from tracker.flags import scans
 from tracker.leases import acquire, release
 from tracker.settings import Settings
 
@@ -42,7 +44,23 @@ def housekeeping(engine: Engine, settings: Settings, now: datetime) -> int:
         return purge_ended_sessions(db, now, policy) + purge_old_attempts(db, now, LOGIN_ATTEMPT_RETENTION)
 
 
-JOBS: tuple[Job, ...] = (Job("housekeeping", timedelta(minutes=15), housekeeping),)
+def deadline_scan(engine: Engine, settings: Settings, now: datetime) -> int:
+    """Flag the cases whose deadline, warning or stall moment passed since the last run."""
+    with session_scope(engine) as db:
+        return len(scans.deadline_scan(db, now))
+
+
+def event_scan(engine: Engine, settings: Settings, now: datetime) -> int:
+    """Flag irregular handling in the cases that received events since the last run."""
+    with session_scope(engine) as db:
+        return len(scans.event_scan(db, now))
+
+
+JOBS: tuple[Job, ...] = (
+    Job("deadline_scan", timedelta(minutes=1), deadline_scan),
+    Job("event_scan", timedelta(minutes=1), event_scan),
+    Job("housekeeping", timedelta(minutes=15), housekeeping),
+)
 
 
 def holder_id() -> str:
@@ -52,13 +70,38 @@ def holder_id() -> str:
 def run_job(engine: Engine, settings: Settings, job: Job, now: datetime | None = None) -> int | None:
     """Run one job if no other process holds its lease; None when it was skipped."""
     now = now or utcnow()
-    holder = holder_id()
-    if not acquire(engine, f"job:{job.name}", holder, now, ttl=job.every * 2):
-        log.info("job %s skipped: another process holds it", job.name)
-        return None
-    try:
+    with job_lock(engine, job.name, now, ttl=job.every * 2) as held:
+        if not held:
+            log.info("job %s skipped: another process holds it", job.name)
+            return None
         done = job.step(engine, settings, now)
         log.info("job %s done: %d", job.name, done)
         return done
+
+
+@contextmanager
+def job_lock(engine: Engine, name: str, now: datetime, ttl: timedelta) -> Iterator[bool]:
+    """Hold the job's lock while the body runs; yields False when another process holds it.
+
+    PostgreSQL: a session advisory lock on a connection kept for the job, released by the server
+    should this process die. SQLite: a lease row that expires after ``ttl``.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            key = conn.execute(text("SELECT hashtext(:name)"), {"name": f"tracker:job:{name}"}).scalar_one()
+            held = bool(conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar_one())
+            conn.commit()
+            try:
+                yield held
+            finally:
+                if held:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    conn.commit()
+        return
+    holder = holder_id()
+    held = acquire(engine, f"job:{name}", holder, now, ttl=ttl)
+    try:
+        yield held
     finally:
-        release(engine, f"job:{job.name}", holder)
+        if held:
+            release(engine, f"job:{name}", holder)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import signal
+from types import FrameType
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
@@ -40,11 +43,22 @@ def start_in_process(engine: Engine, settings: Settings) -> BackgroundScheduler:
     return scheduler
 
 
+def run_soon(scheduler: BaseScheduler, job_name: str) -> None:
+    """Run a job now instead of at its next tick (the event scan right after an ingested batch)."""
+    scheduler.modify_job(job_name, next_run_time=utcnow())
+
+
 def run_forever(engine: Engine, settings: Settings) -> None:
     scheduler = BlockingScheduler(timezone=settings.timezone)
     _add_jobs(scheduler, engine, settings)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        # A scan is one transaction: let the running one finish (or roll back) rather than cut it.
+        log.info("%s: stopping after the running jobs", signal.Signals(signum).name)
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     log.info("scheduler process started with %d jobs", len(JOBS))
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        log.info("scheduler stopped")
+    scheduler.start()
+    log.info("scheduler stopped")

@@ -14,7 +14,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from litestar import Litestar
@@ -23,7 +25,9 @@ from sqlalchemy import Engine, MetaData, text
 from sqlmodel import Session, SQLModel
 
 from powerlists.columns import utcnow
+from powerlists.importer import import_file
 from powerlists.models import Department
+from tests.builders import build, item_row
 from tracker.accounts.models import Role, User
 from tracker.accounts.passwords import hash_password
 from tracker.app import create_app
@@ -284,3 +288,28 @@ def cli_db(tracker: Tracker) -> Iterator[Engine]:
     engine = make_engine(tracker.database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def listed(db: Session, cast: Cast, tmp_path: Path) -> Cast:
+    """Department A's list: XK-1 (statutory 20 working days, promised 10) with three steps."""
+    path = build(
+        tmp_path / "list.xlsx",
+        rows=[item_row("XK-1", "食品经营许可"), item_row("XK-2", "无期限事项", statutory="", promised="")],
+        steps=[
+            ["XK-1", 1, "受理", "1个工作日", "窗口"],
+            ["XK-1", 2, "审查", "3个工作日", "科室"],
+            ["XK-1", 3, "决定", "2个工作日", "科长"],
+        ],
+    )
+    assert import_file(
+        db,
+        cast.dept_a.id,
+        path,
+        source_name="v1",
+        effective=date(2026, 1, 1),  # type: ignore[arg-type]
+        imported_by_id=None,
+        now=datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai")),
+    ).report.ok
+    db.commit()
+    return cast

@@ -31,31 +31,6 @@ def end_of(d: date) -> datetime:
     return datetime(d.year, d.month, d.day, 23, 59, 59, 999999, tzinfo=SHANGHAI)
 
 
-@pytest.fixture
-def listed(db: Session, cast: Cast, tmp_path: Path) -> Cast:
-    """Department A's list: XK-1 (statutory 20 working days, promised 10) with three steps."""
-    path = build(
-        tmp_path / "list.xlsx",
-        rows=[item_row("XK-1", "食品经营许可"), item_row("XK-2", "无期限事项", statutory="", promised="")],
-        steps=[
-            ["XK-1", 1, "受理", "1个工作日", "窗口"],
-            ["XK-1", 2, "审查", "3个工作日", "科室"],
-            ["XK-1", 3, "决定", "2个工作日", "科长"],
-        ],
-    )
-    assert import_file(
-        db,
-        cast.dept_a.id,
-        path,
-        source_name="v1",
-        effective=date(2026, 1, 1),  # type: ignore[arg-type]
-        imported_by_id=None,
-        now=NOW,
-    ).report.ok
-    db.commit()
-    return cast
-
-
 def send(
     db: Session, department_id: int | None, *events: dict[str, Any], now: datetime = NOW
 ) -> list[dict[str, Any]]:

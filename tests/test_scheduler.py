@@ -1,21 +1,26 @@
 from __future__ import annotations
 
+import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from litestar import Litestar
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from powerlists.columns import utcnow
 from scheduler.jobs import JOBS, LOGIN_ATTEMPT_RETENTION, Job, holder_id, housekeeping, run_job
-from tests.conftest import Cast, new_client
+from tests.conftest import Cast, Tracker, new_client, one_line_error
+from tests.test_cases_ingest import token_for
 from tracker.accounts.models import LoginAttempt, WebSession
 from tracker.accounts.sessions import token_hash
 from tracker.app import create_app
+from tracker.flags.models import Flag, ScanMark
 from tracker.leases import Lease, acquire, release
 from tracker.settings import Settings
 
@@ -128,19 +133,33 @@ def _counting_job() -> tuple[Job, list[int]]:
     return Job("test-counting", timedelta(minutes=15), step), calls
 
 
-def test_run_job_skips_while_another_holder_holds_the_lease(
-    engine: Engine, settings: Settings, db: Session
-) -> None:
+@contextmanager
+def held_elsewhere(engine: Engine, job: Job) -> Iterator[None]:
+    """The job's lock, held by "another process": an advisory lock on another connection
+    (PostgreSQL) or another holder's lease (SQLite)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(hashtext(:n))"), {"n": f"tracker:job:{job.name}"})
+            conn.commit()
+            yield
+            conn.execute(text("SELECT pg_advisory_unlock(hashtext(:n))"), {"n": f"tracker:job:{job.name}"})
+            conn.commit()
+        return
+    assert acquire(engine, f"job:{job.name}", "another-host:4242", utcnow(), job.every * 2)
+    yield
+    release(engine, f"job:{job.name}", "another-host:4242")
+
+
+def test_run_job_skips_while_another_process_holds_the_jobs_lock(engine: Engine, settings: Settings) -> None:
     job, calls = _counting_job()
-    now = utcnow()
-    assert acquire(engine, f"job:{job.name}", "another-host:4242", now, job.every * 2)
-    assert run_job(engine, settings, job, now) is None
+    with held_elsewhere(engine, job):
+        assert run_job(engine, settings, job) is None
     assert calls == []
-    [lease] = _leases(db)
-    assert lease.holder == "another-host:4242"  # a skipped run leaves the other's lease alone
+    assert run_job(engine, settings, job) == 7  # free again once the other let go
+    assert calls == [1]
 
 
-def test_run_job_runs_and_releases_the_lease_when_it_is_free(
+def test_run_job_runs_and_releases_the_lock_when_it_is_free(
     engine: Engine, settings: Settings, db: Session
 ) -> None:
     job, calls = _counting_job()
@@ -151,15 +170,22 @@ def test_run_job_runs_and_releases_the_lease_when_it_is_free(
     assert calls == [1, 1]
 
 
-def test_run_job_runs_once_the_other_holders_lease_has_expired(engine: Engine, settings: Settings) -> None:
+def test_a_crashed_holders_lock_does_not_block_the_job_for_ever(engine: Engine, settings: Settings) -> None:
     job, calls = _counting_job()
-    now = utcnow()
-    assert acquire(engine, f"job:{job.name}", "crashed-host:1", now - job.every * 3, job.every * 2)
-    assert run_job(engine, settings, job, now) == 7
+    if engine.dialect.name == "postgresql":
+        # The server drops a session's advisory locks when its connection ends, as when a process dies.
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(hashtext(:n))"), {"n": f"tracker:job:{job.name}"})
+            conn.commit()
+            conn.invalidate()  # the connection is closed, not returned to the pool with its lock
+    else:
+        now = utcnow()
+        assert acquire(engine, f"job:{job.name}", "crashed-host:1", now - job.every * 3, job.every * 2)
+    assert run_job(engine, settings, job) == 7
     assert calls == [1]
 
 
-def test_run_job_releases_the_lease_when_the_step_fails(
+def test_run_job_releases_the_lock_when_the_step_fails(
     engine: Engine, settings: Settings, db: Session
 ) -> None:
     def step(engine: Engine, settings: Settings, now: object) -> int:
@@ -173,11 +199,18 @@ def test_run_job_releases_the_lease_when_the_step_fails(
     else:  # pragma: no cover - the step always raises
         raise AssertionError("the step's error was swallowed")
     assert _leases(db) == []
+    counting, calls = _counting_job()
+    assert run_job(engine, settings, Job(job.name, job.every, counting.step)) == 7  # not left locked
+    assert calls == [1]
 
 
-def test_housekeeping_is_a_registered_job() -> None:
-    assert [j.name for j in JOBS] == ["housekeeping"]
-    assert JOBS[0].step is housekeeping
+def test_the_scans_and_housekeeping_are_the_registered_jobs() -> None:
+    assert [(j.name, j.every) for j in JOBS] == [
+        ("deadline_scan", timedelta(minutes=1)),
+        ("event_scan", timedelta(minutes=1)),
+        ("housekeeping", timedelta(minutes=15)),
+    ]
+    assert JOBS[2].step is housekeeping
 
 
 # Housekeeping
@@ -265,7 +298,7 @@ def test_running_housekeeping_twice_is_harmless(
     assert [a.email for a in db.exec(select(LoginAttempt))] == ["y@example.org"]
 
 
-def test_run_job_runs_housekeeping_under_its_lease(
+def test_run_job_runs_housekeeping_under_its_lock(
     engine: Engine, settings: Settings, db: Session, cast: Cast
 ) -> None:
     assert cast.admin.id is not None
@@ -273,12 +306,11 @@ def test_run_job_runs_housekeeping_under_its_lease(
         _session(cast.admin.id, "expired", last_seen_ago=timedelta(hours=13), expires_in=-timedelta(hours=1))
     )
     db.commit()
-    [job] = JOBS
+    job = next(j for j in JOBS if j.name == "housekeeping")
     now = utcnow()
-    assert acquire(engine, "job:housekeeping", "other-host:1", now, job.every * 2)
-    assert run_job(engine, settings, job, now) is None
+    with held_elsewhere(engine, job):
+        assert run_job(engine, settings, job, now) is None
     assert _session_names(db) == {"expired"}
-    release(engine, "job:housekeeping", "other-host:1")
     assert run_job(engine, settings, job, now) == 1
     assert _session_names(db) == set()
     assert holder_id()  # the holder of the scheduler's own runs: host and process
@@ -323,3 +355,41 @@ def test_the_app_runs_the_scheduler_when_asked_and_stops_it_on_shutdown(
         assert _wait_until(lambda: _leases(db) == [])  # and lets go of its lease
         assert client.get("/healthz").status_code == 200
     assert _wait_until(lambda: _scheduler_threads() == [], timeout=5), _scheduler_threads()
+
+
+def test_the_in_process_scheduler_scans_an_ingested_batch_at_once(
+    engine: Engine, settings: Settings, db: Session, listed: Cast
+) -> None:
+    headers = token_for(db, listed.dept_a.id)
+    scheduling_app = create_app(settings.with_(run_scheduler=True), engine)
+    with new_client(scheduling_app) as client:
+        # Its first scans run at start; the next periodic run is a minute away.
+        assert _wait_until(lambda: _marks(db) == {"deadline_scan", "event_scan"}), _marks(db)
+        off_list = {"case": "X-1", "type": "received", "at": "2026-03-02T09:00:00", "power": "NOT-LISTED"}
+        response = client.post("/api/v1/events", json={"events": [off_list]}, headers=headers)
+        assert response.json()["stored"] == 1
+        # A minute before the next periodic run: only the batch's own trigger can have found it.
+        assert _wait_until(lambda: "off_list_power" in _kinds(db), timeout=15), _kinds(db)
+
+
+def _marks(db: Session) -> set[str]:
+    db.commit()
+    return {m.name for m in db.exec(select(ScanMark))}
+
+
+def _kinds(db: Session) -> list[str]:
+    db.commit()
+    return [f.kind for f in db.exec(select(Flag))]
+
+
+def test_scheduler_once_refuses_to_run_while_a_scheduler_holds_a_scan(
+    engine: Engine, tracker: Tracker, migrated_template: Path
+) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    job = next(j for j in JOBS if j.name == "deadline_scan")
+    with held_elsewhere(engine, job):
+        result = tracker("scheduler", "once", TRACKER_DATABASE_URL=url)
+    assert "running its deadline_scan" in one_line_error(result)
+    again = tracker("scheduler", "once", TRACKER_DATABASE_URL=url)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == []  # free again, and nothing to flag

@@ -38,6 +38,7 @@ from tracker.web.public import PublicController
 from tracker.web.runtime import Runtime
 from tracker.web.security import make_security_headers_hook
 from tracker.web.templating import template_config
+from tracker.web.thresholds import ThresholdsController
 from tracker.web.tokens import TokenController
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -66,12 +67,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if not settings.run_scheduler:
             yield
             return
-        from scheduler.runner import start_in_process
+        from scheduler.runner import run_soon, start_in_process
 
         scheduler = start_in_process(engine, settings)
+        # The API calls this after storing events: their irregularities are flagged at once.
+        app.state.after_ingest = lambda: run_soon(scheduler, "event_scan")
         try:
             yield
         finally:
+            app.state.after_ingest = None
             scheduler.shutdown(wait=False)
 
     return Litestar(
@@ -84,6 +88,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             CalculatorController,
             CasesController,
             CalendarAdminController,
+            ThresholdsController,
             PowerListManageController,
             upload_controller(settings.max_upload_bytes),
             ApiController,

@@ -30,7 +30,9 @@ def import_models() -> None:
     import tracker.accounts.models
     import tracker.calendar_store
     import tracker.cases.models
-    import tracker.leases  # noqa: F401
+    import tracker.flags.models
+    import tracker.leases
+    import tracker.thresholds  # noqa: F401
 
 
 def _mask_password(raw: str) -> str:

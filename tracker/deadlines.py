@@ -26,13 +26,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from powerlists.limits import Limit
 from tracker.calendar import WorkCalendar
-from tracker.sla import Due, add_working_days, due, end_of_day, working_days_between
+from tracker.sla import Due, add_working_days, due, end_of_day, working_day_before, working_days_between
 
 UNLAWFUL_REASON = "other"
 
@@ -199,3 +199,19 @@ def compute(facts: CaseFacts, cal: WorkCalendar, tz: ZoneInfo) -> Deadlines:
         shift_workdays=case_shift.workdays,
         provisional=any(d.provisional for d in computed),
     )
+
+
+def warning_from(deadline: Due | None, workdays: int, cal: WorkCalendar, tz: ZoneInfo) -> datetime | None:
+    """When a "due soon" warning starts: the start of the working day ``workdays`` working days before
+    the due date (with 0, the start of the due date itself)."""
+    if deadline is None:
+        return None
+    day = deadline.due_date or deadline.due_at.astimezone(tz).date()
+    return datetime.combine(working_day_before(cal, day, workdays), time.min, tzinfo=tz)
+
+
+def stalled_from(last_event_at: datetime, workdays: int, cal: WorkCalendar, tz: ZoneInfo) -> datetime:
+    """When a case with no event since ``last_event_at`` counts as stalled: at the end of the
+    ``workdays``-th working day after that event's date."""
+    day, _walk = add_working_days(cal, last_event_at.astimezone(tz).date(), workdays)
+    return end_of_day(day, tz)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -68,8 +69,21 @@ def _case_events(
         if last and at <= last[-1]:
             at = last[-1] + timedelta(minutes=7)
         last.append(at)
+        # Systems record an event minutes after it happens; now and then one is entered days later.
+        late = (
+            timedelta(days=rng.randint(2, 5))
+            if rng.random() < 0.004
+            else timedelta(minutes=rng.randint(1, 30))
+        )
         events.append(
-            {"case": ref, "type": event_type, "at": at.isoformat(), "id": f"{ref}/{len(events)}", **extra}
+            {
+                "case": ref,
+                "type": event_type,
+                "at": at.isoformat(),
+                "recorded_at": min(at + late, now).isoformat(),
+                "id": f"{ref}/{len(events)}",
+                **extra,
+            }
         )
 
     clock = _at(received, rng, tz)
@@ -77,8 +91,12 @@ def _case_events(
     clock += timedelta(minutes=rng.randint(10, 90))
     add("accepted", clock)
     day = clock.date()
+    # A few irregularities for the supervisors to find: fees above the list's, or where it says none.
     if item.fee_amount:
-        add("fee_charged", clock + timedelta(minutes=5), amount=str(item.fee_amount))
+        over = Decimal(50) if rng.random() < 0.02 else Decimal(0)
+        add("fee_charged", clock + timedelta(minutes=5), amount=str(item.fee_amount + over))
+    elif item.no_fee and rng.random() < 0.005:
+        add("fee_charged", clock + timedelta(minutes=5), amount="20")
     statutory = item.statutory_limit
     suspend = rng.random() < 0.08 and statutory is not None and statutory.unit == "workday"
     for step in item.steps:
@@ -88,11 +106,12 @@ def _case_events(
         add("step_started", _at(day, rng, tz), step=step.seq)
         if suspend and step.seq == 2:
             start = _at(day, rng, tz)
-            add("suspended", start, reason=rng.choice(["testing", "inspection", "hearing", "expert_review"]))
+            lawful = rng.choice(["testing", "inspection", "hearing", "expert_review"])
+            add("suspended", start, reason="other" if rng.random() < 0.1 else lawful)
             day, _walk = add_working_days(cal, day, rng.randint(2, 6))
             add("resumed", _at(day, rng, tz))
         day, _walk = add_working_days(cal, day, took)
-        if step.seq < len(item.steps):
+        if step.seq < len(item.steps) and rng.random() >= 0.01:  # now and then a step goes unreported
             add("step_completed", _at(day, rng, tz, earliest=13), step=step.seq)
     if not item.steps and statutory is not None:
         day, _walk = add_working_days(cal, day, _working_days_for(statutory.value, statutory.unit, rng))

@@ -127,6 +127,18 @@ def forward_to_working_day(cal: WorkCalendar, d: date) -> Walked:
     return _remembered(cal, ("forward", d), lambda: _walk_to_working_day(cal, d))
 
 
+def working_day_before(cal: WorkCalendar, d: date, n: int) -> date:
+    """The n-th working day before ``d`` (``d`` never counts); n = 0 gives ``d``."""
+    counted = 0
+    for _ in range(MAX_SPAN_DAYS):
+        if counted >= n:
+            return d
+        d -= timedelta(days=1)
+        if cal.is_working_day(d):
+            counted += 1
+    raise ValueError(f"{n} working days before {d.isoformat()} is beyond any real deadline")
+
+
 def add_months(start: date, n: int) -> date:
     month_index = start.month - 1 + n
     year, month = start.year + month_index // 12, month_index % 12 + 1

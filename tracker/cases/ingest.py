@@ -26,7 +26,8 @@ from tracker.calendar import WorkCalendar
 from tracker.cases.events import EventIn, EventRejected, parse_event
 from tracker.cases.models import Case, CaseEvent, CaseStatus, CaseStep, EventType, SuspendReason
 from tracker.db import begin_writing
-from tracker.deadlines import CaseFacts, Deadlines, StepFacts, Suspension, compute
+from tracker.deadlines import CaseFacts, StepFacts, Suspension, compute, stalled_from, warning_from
+from tracker.thresholds import DEFAULTS, Thresholds, load_thresholds
 
 OPEN = (CaseStatus.open, CaseStatus.suspended)
 
@@ -49,6 +50,7 @@ class CaseState(Protocol):
     """What the rules read and change on a case: a stored Case, or a new one not yet written."""
 
     ref: str
+    power_code: str
     power_item_id: int | None
     status: CaseStatus
     outcome: str | None
@@ -62,6 +64,8 @@ class CaseState(Protocol):
     promised_due_at: datetime | None
     statutory_due_at: datetime | None
     deadlines_provisional: bool
+    warn_at: datetime | None
+    stall_at: datetime | None
     suspended_since: datetime | None
     suspended_lawfully: bool
     suspensions: list[list[Any]]
@@ -102,6 +106,8 @@ class _CaseRow:
     promised_due_at: datetime | None = None
     statutory_due_at: datetime | None = None
     deadlines_provisional: bool = False
+    warn_at: datetime | None = None
+    stall_at: datetime | None = None
     suspended_since: datetime | None = None
     suspended_lawfully: bool = False
     suspensions: list[list[Any]] = field(default_factory=list)
@@ -136,6 +142,8 @@ _CASE_CHANGES = (
     "promised_due_at",
     "statutory_due_at",
     "deadlines_provisional",
+    "warn_at",
+    "stall_at",
     "suspended_since",
     "suspended_lawfully",
     "suspensions",
@@ -265,11 +273,17 @@ def facts_of(case: CaseState, item: PowerItem | None, steps: Sequence[StepState]
     )
 
 
-def recompute(db: Session, case: Case, steps: list[CaseStep], cal: WorkCalendar, tz: ZoneInfo) -> None:
+def recompute(
+    db: Session,
+    case: Case,
+    steps: list[CaseStep],
+    cal: WorkCalendar,
+    tz: ZoneInfo,
+    thresholds: Thresholds = DEFAULTS,
+) -> None:
     """Store the case's and its steps' deadlines, so scans find due work by index, never by recomputing."""
     item = db.get(PowerItem, case.power_item_id) if case.power_item_id else None
-    facts = facts_of(case, item, steps)
-    _store_deadlines(case, steps, compute(facts, cal, tz))
+    _store_deadlines(case, steps, item, cal, tz, thresholds)
 
 
 class _Batch:
@@ -319,6 +333,7 @@ class _Batch:
             if item_ids
             else {}
         )
+        self.thresholds = load_thresholds(db)
         self._lists: dict[date, int | None] = {}
         self._item_steps: dict[int, list[PowerStep]] = {}
         self.new_cases: dict[str, _CaseRow] = {}
@@ -393,9 +408,7 @@ class _Batch:
         for ref in self.touched:
             case = self.cases[ref]
             item = self.items.get(case.power_item_id) if case.power_item_id else None
-            _store_deadlines(
-                case, self.steps[ref], compute(facts_of(case, item, self.steps[ref]), cal, self.tz)
-            )
+            _store_deadlines(case, self.steps[ref], item, cal, self.tz, self.thresholds)
         case_table, step_table = Case.__table__, CaseStep.__table__  # type: ignore[attr-defined]
         ids = {ref: c.id for ref, c in self.stored.items()}
         if self.new_cases:
@@ -506,13 +519,28 @@ def _run_batch(
     batch.write(now=now, channel=channel, cal=cal)
 
 
-def _store_deadlines(case: CaseState, steps: Sequence[StepState], deadlines: Deadlines) -> None:
+def _store_deadlines(
+    case: CaseState,
+    steps: Sequence[StepState],
+    item: PowerItem | None,
+    cal: WorkCalendar,
+    tz: ZoneInfo,
+    thresholds: Thresholds,
+) -> None:
+    deadlines = compute(facts_of(case, item, steps), cal, tz)
     case.statutory_due_at = deadlines.statutory.due_at if deadlines.statutory else None
     case.promised_due_at = deadlines.promised.due_at if deadlines.promised else None
     case.deadlines_provisional = deadlines.provisional
     for step in steps:
         step_due = deadlines.steps.get(step.seq)
         step.due_at = step_due.due_at if step_due else None
+    if case.status in OPEN:
+        warn = thresholds.value("warning_workdays", case.power_code)
+        case.warn_at = warning_from(deadlines.promised or deadlines.statutory, warn, cal, tz)
+        stall = thresholds.value("stall_workdays", case.power_code)
+        case.stall_at = stalled_from(case.last_event_at or case.received_at, stall, cal, tz)
+    else:
+        case.warn_at = case.stall_at = None
 
 
 def recompute_open(
@@ -522,18 +550,23 @@ def recompute_open(
     *,
     provisional_only: bool = False,
     due_from: datetime | None = None,
+    power_code: str | None = None,
 ) -> int:
-    """Recompute open cases after the calendar changed: those with provisional deadlines (a notice
-    was loaded) or those with a deadline on or after ``due_from`` (a local day was changed)."""
+    """Recompute open cases after the calendar or a threshold changed: those with provisional
+    deadlines (a notice was loaded), those with a deadline on or after ``due_from`` (a local day
+    was changed), those under ``power_code`` (its item's threshold changed), or all of them."""
     stmt = select(Case).where(col(Case.status).in_(list(OPEN)))
+    if power_code is not None:
+        stmt = stmt.where(Case.power_code == power_code)
     if provisional_only:
         stmt = stmt.where(col(Case.deadlines_provisional).is_(True))
     if due_from is not None:
         stmt = stmt.where((col(Case.statutory_due_at) >= due_from) | (col(Case.promised_due_at) >= due_from))
     cases = db.exec(stmt).all()
+    thresholds = load_thresholds(db)
     for case in cases:
         steps = _steps(db, case.id)  # type: ignore[arg-type]
-        recompute(db, case, steps, cal, tz)
+        recompute(db, case, steps, cal, tz, thresholds)
         db.add(case)
         db.add_all(steps)
     db.flush()

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlmodel import Column, Field, SQLModel
 
 from powerlists.columns import UTCDateTime
@@ -67,13 +67,20 @@ def _ts(nullable: bool = True) -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
 
 
+# Written out, not bound: SQLite uses a partial index only for a query that repeats its condition literally.
+OPEN_CASES = text("status IN ('open', 'suspended')")
+
+
 class Case(SQLModel, table=True):
     __tablename__ = "case_file"  # "case" is an SQL keyword
     __table_args__ = (
         UniqueConstraint("department_id", "ref", name="uq_case_department_ref"),
-        # The scheduler's deadline scans (next issue) read open cases by their stored deadlines.
-        Index("ix_case_status_statutory_due", "status", "statutory_due_at"),
-        Index("ix_case_status_promised_due", "status", "promised_due_at"),
+        # For the scheduler's deadline scan (tracker.flags.scans.deadline_scan): partial indexes over
+        # open cases only, so that a scan reads the cases that just became due, not every open one.
+        *(
+            Index(f"ix_case_open_{column}", column, sqlite_where=OPEN_CASES, postgresql_where=OPEN_CASES)
+            for column in ("promised_due_at", "statutory_due_at", "warn_at", "stall_at")
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -98,6 +105,9 @@ class Case(SQLModel, table=True):
     promised_due_at: datetime | None = _ts()
     statutory_due_at: datetime | None = _ts()
     deadlines_provisional: bool = False
+    # When the scheduler warns (due_soon) and when the case counts as stalled, from the thresholds.
+    warn_at: datetime | None = _ts()
+    stall_at: datetime | None = _ts()
     suspended_since: datetime | None = _ts()
     suspended_lawfully: bool = False
     suspensions: list[list[Any]] = Field(
@@ -108,9 +118,21 @@ class Case(SQLModel, table=True):
     last_event_at: datetime | None = _ts()
 
 
+RUNNING_STEPS = text("completed_at IS NULL")
+
+
 class CaseStep(SQLModel, table=True):
     __tablename__ = "case_step"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_step_case_seq"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq", name="uq_case_step_case_seq"),
+        # For the scheduler's deadline scan (tracker.flags.scans.deadline_scan): steps still running.
+        Index(
+            "ix_case_step_running_due",
+            "due_at",
+            sqlite_where=RUNNING_STEPS,
+            postgresql_where=RUNNING_STEPS,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case_file.id", ondelete="CASCADE", index=True)
@@ -132,6 +154,8 @@ class CaseEvent(SQLModel, table=True):
         # Re-sending the same source id is a no-op (reported as duplicate).
         UniqueConstraint("department_id", "source_id", name="uq_case_event_source"),
         Index("ix_case_event_case_at", "case_id", "at"),
+        # For the irregularity scan (tracker.flags.scans.event_scan): events stored since its last run.
+        Index("ix_case_event_ingested_at", "ingested_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

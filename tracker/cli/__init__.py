@@ -11,6 +11,7 @@ from tracker.cli.cases import cases
 from tracker.cli.db import db
 from tracker.cli.demo import demo
 from tracker.cli.departments import departments
+from tracker.cli.flags import flags
 from tracker.cli.powerlist import powerlist
 from tracker.cli.scheduler import scheduler
 from tracker.cli.serve import serve
@@ -26,7 +27,7 @@ def cli() -> None:
     """
 
 
-for command in (serve, db, demo, users, departments, powerlist, cases, calendar, scheduler):
+for command in (serve, db, demo, users, departments, powerlist, cases, calendar, scheduler, flags):
     cli.add_command(command)
 
 

@@ -126,6 +126,9 @@ class ApiController(Controller):
         # one's write lock can take them all until their busy timeout.
         db_session.commit()
         counts = Counter(r.status for r in results)
+        after_ingest = getattr(request.app.state, "after_ingest", None)
+        if counts["stored"] and after_ingest is not None:
+            after_ingest()
         return {
             "stored": counts["stored"],
             "duplicates": counts["duplicate"],

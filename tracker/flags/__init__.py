@@ -1,0 +1,1 @@
+"""Supervision flags: what the rules find about cases, and the scans that find it."""

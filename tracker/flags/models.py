@@ -1,0 +1,68 @@
+"""Flags (warnings, yellow and red cards) and the scans' bookkeeping."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, String, UniqueConstraint
+from sqlmodel import Column, Field, SQLModel
+
+from powerlists.columns import UTCDateTime
+
+
+class Level(enum.StrEnum):
+    warning = "warning"
+    yellow = "yellow"
+    red = "red"
+
+
+class FlagStatus(enum.StrEnum):
+    open = "open"
+
+
+NO_STEP = 0  # ``step`` of a flag about the whole case (0, not NULL: NULLs never collide in a unique key)
+
+
+class Flag(SQLModel, table=True):
+    """A rule found something. Never deleted: a condition that later clears stays as history."""
+
+    __tablename__ = "flag"
+    __table_args__ = (
+        # At most one flag per (case, kind, step): every scan inserts with ON CONFLICT DO NOTHING.
+        UniqueConstraint("case_id", "kind", "step", name="uq_flag_case_kind_step"),
+        Index("ix_flag_department_status", "department_id", "status"),
+        Index("ix_flag_detected_at", "detected_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_file.id", ondelete="CASCADE")
+    department_id: int = Field(foreign_key="department.id", ondelete="RESTRICT")
+    kind: str = Field(sa_type=String(32))
+    level: Level = Field(sa_type=String(16))
+    step: int = Field(default=NO_STEP, description="The step's seq, or 0 for the whole case.")
+    since: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    detected_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    params: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    evidence: list[int] = Field(sa_column=Column(JSON, nullable=False), description="case_event ids")
+    status: FlagStatus = Field(default=FlagStatus.open, sa_type=String(16))
+
+
+class ScanMark(SQLModel, table=True):
+    """How far a scan has looked: the next run starts there, so a stop never loses anything."""
+
+    __tablename__ = "scan_mark"
+
+    name: str = Field(primary_key=True, max_length=64)
+    until: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class SetAside(SQLModel, table=True):
+    """A case whose evaluation raised: skipped until ``until`` so that it cannot stall every scan."""
+
+    __tablename__ = "scan_set_aside"
+
+    case_id: int = Field(primary_key=True, foreign_key="case_file.id", ondelete="CASCADE")
+    until: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    error: str = Field(default="", max_length=500)

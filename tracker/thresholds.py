@@ -1,0 +1,148 @@
+"""The supervision rules' thresholds: declared once with their defaults, overridable per item.
+
+They live in the database (table ``flag_threshold``) so that an admin can change them without a
+deployment; every flag records the values it was raised with. Ingestion reads them too: the
+moments a case becomes "due soon" or "stalled" are stored on the case, so that the scheduler
+finds them by index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlmodel import Field, Session, SQLModel, UniqueConstraint, col, select
+
+from powerlists.messages import N_
+
+
+@dataclass(frozen=True)
+class Threshold:
+    name: str
+    default: int
+    unit: str  # "workdays" or "hours"
+    help: str
+    per_item: bool  # an admin may set it for one power item
+
+
+THRESHOLDS: tuple[Threshold, ...] = (
+    Threshold(
+        "warning_workdays",
+        1,
+        "workdays",
+        N_("Warn this many working days before the promised deadline (0: on the due date only)."),
+        per_item=True,
+    ),
+    Threshold(
+        "stall_workdays",
+        10,
+        "workdays",
+        N_("Flag an open case with no event for this many working days."),
+        per_item=True,
+    ),
+    Threshold(
+        "backdate_tolerance_hours",
+        24,
+        "hours",
+        N_("Flag an event recorded more than this many hours after it says it happened."),
+        per_item=False,
+    ),
+)
+BY_NAME = {t.name: t for t in THRESHOLDS}
+
+
+class FlagThreshold(SQLModel, table=True):
+    """A value an admin set: for every item (``item_id`` None) or for one power item."""
+
+    __tablename__ = "flag_threshold"
+    __table_args__ = (UniqueConstraint("name", "item_code", name="uq_flag_threshold_name_item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    # The item's code rather than a PowerItem row: a setting outlives list revisions. "" = all items.
+    item_code: str = Field(default="", max_length=64)
+    value: int
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The values in force: admin settings over the defaults."""
+
+    general: Mapping[str, int] = field(default_factory=dict)
+    by_item: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (name, item code) → value
+
+    def value(self, name: str, item_code: str | None = None) -> int:
+        if item_code is not None and (name, item_code) in self.by_item:
+            return self.by_item[(name, item_code)]
+        return self.general.get(name, BY_NAME[name].default)
+
+    def for_item(self, item_code: str | None) -> dict[str, int]:
+        """Every threshold's value for one item (what a flag records)."""
+        return {t.name: self.value(t.name, item_code) for t in THRESHOLDS}
+
+
+DEFAULTS = Thresholds()
+
+
+def load_thresholds(db: Session) -> Thresholds:
+    general: dict[str, int] = {}
+    by_item: dict[tuple[str, str], int] = {}
+    for row in db.exec(select(FlagThreshold)):
+        if row.name not in BY_NAME:
+            continue  # a threshold this version no longer has
+        if row.item_code:
+            by_item[(row.name, row.item_code)] = row.value
+        else:
+            general[row.name] = row.value
+    return Thresholds(general, by_item)
+
+
+# A threshold past these is a typo, not a policy: a year of working days, a month of hours.
+MAXIMUM = {"workdays": 250, "hours": 720}
+
+
+class ThresholdError(ValueError):
+    """A value an admin cannot set; the message names the field (translatable, with arguments)."""
+
+    def __init__(self, field: str, message: str, **args: object) -> None:
+        self.field, self.message, self.args_ = field, message, args
+        super().__init__(message % args if args else message)
+
+
+def set_threshold(db: Session, name: str, value: int, item_code: str = "") -> FlagThreshold:
+    """Set a threshold for every item (``item_code`` "") or for one item, replacing what was there."""
+    threshold = BY_NAME.get(name)
+    if threshold is None:
+        raise ThresholdError("name", N_("There is no threshold %(name)r."), name=name)
+    item_code = item_code.strip()
+    if item_code and not threshold.per_item:
+        raise ThresholdError("item_code", N_("%(name)s cannot be set per item."), name=name)
+    if not 0 <= value <= MAXIMUM[threshold.unit]:
+        raise ThresholdError(
+            "value", N_("The value must be between 0 and %(max)d."), max=MAXIMUM[threshold.unit]
+        )
+    row = db.exec(
+        select(FlagThreshold).where(FlagThreshold.name == name, FlagThreshold.item_code == item_code)
+    ).first()
+    if row is None:
+        row = FlagThreshold(name=name, item_code=item_code, value=value)
+    else:
+        row.value = value
+    db.add(row)
+    db.flush()
+    return row
+
+
+def remove_threshold(db: Session, threshold_id: int) -> FlagThreshold | None:
+    """Back to the general value (for an item) or the default; returns what was removed."""
+    row = db.get(FlagThreshold, threshold_id)
+    if row is not None:
+        db.delete(row)
+        db.flush()
+    return row
+
+
+def threshold_rows(db: Session) -> list[FlagThreshold]:
+    return list(
+        db.exec(select(FlagThreshold).order_by(col(FlagThreshold.name), col(FlagThreshold.item_code)))
+    )
