@@ -264,3 +264,20 @@ def test_the_set_based_deadline_scan_and_the_rules_agree_field_for_field(engine:
                 by_rules[(case.id, f.kind, f.step)] = (f.level, f.since, f.params, list(f.evidence))
     assert len(by_sql) >= 10 and len({k for _c, k, _s in by_sql}) >= 3
     assert by_sql == by_rules
+
+
+def test_a_promise_broken_across_national_day_is_flagged_after_the_holiday_and_the_make_up_saturday(
+    engine: Engine, db: Session, listed: Cast
+) -> None:
+    """Accepted Mon 28 Sep 2026; 10 working days: 29, 30 Sep, (1–7 Oct off), 8, 9, Sat 10 Oct (a make-up
+    working day), 12, 13, 14, 15, 16 Oct."""
+    send(
+        db,
+        listed.dept_a.id,
+        event("N-1", "received", at(date(2026, 9, 28)), power="XK-1"),
+        event("N-1", "accepted", at(date(2026, 9, 28), 10)),
+        now=at(date(2026, 9, 28), 11),
+    )
+    assert [r.kind for r in scan(engine, end_of(date(2026, 10, 16))) if r.kind == "promise_overdue"] == []
+    raised = [r for r in scan(engine, at(date(2026, 10, 17))) if r.kind == "promise_overdue"]
+    assert [(r.ref, r.since) for r in raised] == [("N-1", end_of(date(2026, 10, 16)))]

@@ -30,6 +30,7 @@ from tracker.web.cases import CasesController
 from tracker.web.cookie_queue import add_queued_cookies
 from tracker.web.cookies import CookieNames
 from tracker.web.errors import http_exception_handler, internal_error_handler
+from tracker.web.flags import FlagsController
 from tracker.web.hosts import AllowedHostsMiddleware
 from tracker.web.language import LanguageMiddleware
 from tracker.web.powerlist_manage import PowerListManageController, upload_controller
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             PowersController,
             CalculatorController,
             CasesController,
+            FlagsController,
             CalendarAdminController,
             ThresholdsController,
             PowerListManageController,

@@ -9,7 +9,7 @@ import click
 from tracker.cli.context import Failure, open_context
 from tracker.db import session_factory
 from tracker.flags.models import FlagStatus
-from tracker.flags.queries import flag_rows
+from tracker.flags.queries import FlagFilter, flag_rows
 from tracker.flags.rules import BY_KIND
 
 
@@ -31,7 +31,7 @@ def list_command(department: str | None, kind: str | None, status: str | None, f
     with session_factory(ctx.engine)() as db:
         if department is not None and by_code(db, department) is None:
             raise Failure(f"--department: no department has the code {department!r}")
-        rows = flag_rows(db, department=department, kind=kind, status=status)
+        rows = flag_rows(db, FlagFilter(department=department or "", kind=kind or "", status=status or ""))
     if fmt == "json":
         click.echo(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
         return

@@ -1,4 +1,4 @@
-"""Reading flags: one query for the CLI, the pages and the exports."""
+"""Reading flags: one query for the CLI, the supervisors' queue, its JSON twin and its exports."""
 
 from __future__ import annotations
 
@@ -6,18 +6,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Select, func, select
+from sqlmodel import Session, col
 
 from powerlists.models import Department
 from tracker.cases.models import Case
-from tracker.flags.models import Flag
+from tracker.flags.models import Flag, FlagStatus, Level
+
+
+@dataclass(frozen=True)
+class FlagFilter:
+    """What a reader may see (``only_department``, from the scope rules) and what they asked for."""
+
+    only_department: int | None = None
+    department: str = ""  # a department code
+    kind: str = ""
+    level: str = ""
+    status: str = ""
 
 
 @dataclass(frozen=True)
 class FlagRow:
     id: int
+    case_id: int
     case: str
     department: str
+    department_name: str
     power: str
     kind: str
     level: str
@@ -40,41 +54,62 @@ class FlagRow:
         }
 
 
-def flag_rows(
-    db: Session,
-    *,
-    department: str | None = None,
-    kind: str | None = None,
-    status: str | None = None,
-    limit: int | None = None,
-) -> list[FlagRow]:
-    """Flags with their case and department, newest condition first."""
+def _filtered(stmt: Select[Any], f: FlagFilter) -> Select[Any]:
+    if f.only_department is not None:
+        stmt = stmt.where(col(Flag.department_id) == f.only_department)
+    elif f.department:
+        stmt = stmt.where(col(Department.code) == f.department)
+    if f.kind:
+        stmt = stmt.where(col(Flag.kind) == f.kind)
+    if f.level in {lv.value for lv in Level}:
+        stmt = stmt.where(col(Flag.level) == f.level)
+    if f.status in {s.value for s in FlagStatus}:
+        stmt = stmt.where(col(Flag.status) == f.status)
+    return stmt
+
+
+def flag_select(f: FlagFilter) -> Select[Any]:
+    """Flags with their case and department, the newest condition first."""
     stmt = (
-        select(Flag, Case.ref, Case.power_code, Department.code)
+        select(Flag, col(Case.ref), col(Case.power_code), col(Department.code), col(Department.name))
         .join(Case, col(Case.id) == Flag.case_id)
         .join(Department, col(Department.id) == Flag.department_id)
-        .order_by(col(Flag.since).desc(), col(Flag.id).desc())
     )
-    if department is not None:
-        stmt = stmt.where(Department.code == department)
-    if kind is not None:
-        stmt = stmt.where(Flag.kind == kind)
-    if status is not None:
-        stmt = stmt.where(Flag.status == status)
+    return _filtered(stmt, f).order_by(col(Flag.since).desc(), col(Flag.id).desc())
+
+
+def as_row(row: Any) -> FlagRow:
+    flag, ref, power, code, name = row
+    return FlagRow(
+        id=flag.id,
+        case_id=flag.case_id,
+        case=ref,
+        department=code,
+        department_name=name,
+        power=power,
+        kind=flag.kind,
+        level=flag.level,
+        step=flag.step or None,
+        since=flag.since,
+        detected_at=flag.detected_at,
+        status=flag.status,
+    )
+
+
+def flag_rows(db: Session, f: FlagFilter, limit: int | None = None) -> list[FlagRow]:
+    stmt = flag_select(f)
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [
-        FlagRow(
-            id=flag.id,  # type: ignore[arg-type]
-            case=ref,
-            department=code,
-            power=power,
-            kind=flag.kind,
-            level=flag.level,
-            step=flag.step or None,
-            since=flag.since,
-            detected_at=flag.detected_at,
-            status=flag.status,
-        )
-        for flag, ref, power, code in db.exec(stmt)
-    ]
+    return [as_row(row) for row in db.execute(stmt)]
+
+
+def flag_counts(db: Session, f: FlagFilter) -> dict[str, dict[str, int]]:
+    """How many flags match, by status and by level (for the counts above the queue)."""
+    base = select(col(Flag.status), col(Flag.level), func.count()).join(
+        Department, col(Department.id) == Flag.department_id
+    )
+    counts: dict[str, dict[str, int]] = {"status": {}, "level": {}}
+    for status, level, n in db.execute(_filtered(base, f).group_by(col(Flag.status), col(Flag.level))):
+        counts["status"][status] = counts["status"].get(status, 0) + n
+        counts["level"][level] = counts["level"].get(level, 0) + n
+    return counts

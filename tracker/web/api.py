@@ -24,7 +24,7 @@ from tracker.web.dates import today
 from tracker.web.forms import DB
 from tracker.web.pagination import DEFAULT_PER_PAGE
 from tracker.web.powers import detail_dict, item_row_dict, powers_page
-from tracker.web.runtime import runtime
+from tracker.web.runtime import after_ingest, runtime
 
 MAX_EVENTS = 1000
 EVENTS_MAX_BYTES = 4 * 1024 * 1024  # 1,000 events with notes and applicant details
@@ -126,9 +126,8 @@ class ApiController(Controller):
         # one's write lock can take them all until their busy timeout.
         db_session.commit()
         counts = Counter(r.status for r in results)
-        after_ingest = getattr(request.app.state, "after_ingest", None)
-        if counts["stored"] and after_ingest is not None:
-            after_ingest()
+        if counts["stored"]:
+            after_ingest(request)
         return {
             "stored": counts["stored"],
             "duplicates": counts["duplicate"],

@@ -31,7 +31,7 @@ from tracker.web.dates import today
 from tracker.web.flash import flash
 from tracker.web.forms import DB, FormData, text
 from tracker.web.pagination import paginate_rows
-from tracker.web.runtime import runtime
+from tracker.web.runtime import after_ingest, runtime
 
 EVENT_FIELDS = ("type", "at", "step", "reason", "outcome", "amount", "note")
 
@@ -55,6 +55,8 @@ def _record(
         db, department_id, [clean], now=utcnow(), channel="form", cal=load_calendar(db), tz=rt.settings.tz
     )[0]
     db.commit()  # in this worker thread, as the API does (see there)
+    if result.status == "stored":
+        after_ingest(request)
     return result
 
 

@@ -43,3 +43,10 @@ def runtime(connection: ASGIConnection) -> Runtime:  # type: ignore[type-arg]
 
 def is_api_path(path: str) -> bool:
     return path == "/api" or path.startswith("/api/")
+
+
+def after_ingest(connection: ASGIConnection) -> None:  # type: ignore[type-arg]
+    """Tell the in-process scheduler (when there is one) that events were stored: it scans them now."""
+    scan_soon = getattr(connection.app.state, "after_ingest", None)
+    if scan_soon is not None:
+        scan_soon()

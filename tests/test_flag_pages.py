@@ -1,0 +1,102 @@
+"""The flags queue: who sees what, filters, counts, and its JSON, xlsx and CSV twins."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from litestar import Litestar
+from litestar.testing import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from tests.conftest import Cast
+from tests.test_cases_ingest import send
+from tests.test_flag_scans import at, event, scan
+
+
+def flagged(engine: Engine, db: Session, cast: Cast) -> None:
+    """Department A: a case under a power not on its list (red) and a rejection without reason
+    (yellow); department B: a case off its (empty) list."""
+    send(
+        db,
+        cast.dept_a.id,
+        event("=HYPERLINK(1)", "received", at(date(2026, 3, 2)), power="XK-1"),
+        event("=HYPERLINK(1)", "decided", at(date(2026, 3, 3)), outcome="rejected"),
+        event("A-2", "received", at(date(2026, 3, 2)), power="NOPE-1"),
+        now=at(date(2026, 3, 3), 12),
+    )
+    send(
+        db,
+        cast.dept_b.id,
+        event("B-1", "received", at(date(2026, 3, 2)), power="NOPE-2"),
+        now=at(date(2026, 3, 3)),
+    )
+    scan(engine, at(date(2026, 3, 3), 13))
+
+
+def test_a_supervisor_sees_every_departments_flags_with_counts(
+    engine: Engine, db: Session, listed: Cast, as_supervisor: TestClient[Litestar]
+) -> None:
+    flagged(engine, db, listed)
+    data = as_supervisor.get("/flags/?format=json").json()
+    assert sorted((f["department"], f["case"], f["kind"], f["step"] or 0) for f in data["flags"]) == [
+        ("dept-a", "=HYPERLINK(1)", "refused_without_reason", 0),
+        ("dept-a", "=HYPERLINK(1)", "skipped_step", 1),
+        ("dept-a", "=HYPERLINK(1)", "skipped_step", 2),
+        ("dept-a", "A-2", "off_list_power", 0),
+        ("dept-b", "B-1", "off_list_power", 0),
+    ]
+    assert data["counts"] == {"status": {"open": 5}, "level": {"red": 2, "yellow": 3}}
+    page = as_supervisor.get("/flags/")
+    assert page.status_code == 200 and "B-1" in page.text and "A-2" in page.text
+
+
+def test_an_operator_sees_only_their_own_departments_flags_whatever_they_ask(
+    engine: Engine, db: Session, listed: Cast, as_op_b: TestClient[Litestar]
+) -> None:
+    flagged(engine, db, listed)
+    data = as_op_b.get("/flags/?format=json&department=dept-a").json()
+    assert [(f["department"], f["case"]) for f in data["flags"]] == [("dept-b", "B-1")]
+    assert "A-2" not in as_op_b.get("/flags/").text
+    assert "A-2" not in as_op_b.get("/flags/export.csv?department=dept-a").text
+
+
+def test_filters_narrow_the_queue_and_its_counts(
+    engine: Engine, db: Session, listed: Cast, as_supervisor: TestClient[Litestar]
+) -> None:
+    flagged(engine, db, listed)
+    red = as_supervisor.get("/flags/?format=json&level=red&department=dept-a").json()
+    assert [(f["case"], f["kind"]) for f in red["flags"]] == [("A-2", "off_list_power")]
+    assert red["counts"]["level"] == {"red": 1}
+    kind = as_supervisor.get("/flags/?format=json&kind=skipped_step").json()
+    assert sorted(f["step"] for f in kind["flags"]) == [1, 2]  # decided with steps 1 and 2 never completed
+
+
+def test_the_exports_hold_the_same_rows_and_never_a_formula(
+    engine: Engine, db: Session, listed: Cast, as_supervisor: TestClient[Litestar]
+) -> None:
+    flagged(engine, db, listed)
+    xlsx = as_supervisor.get("/flags/export.xlsx?department=dept-a")
+    assert xlsx.status_code == 200 and "no-store" in xlsx.headers["cache-control"]
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert sorted((r[0], r[3], r[5] or 0) for r in rows) == [
+        ("=HYPERLINK(1)", "refused_without_reason", 0),
+        ("=HYPERLINK(1)", "skipped_step", 1),
+        ("=HYPERLINK(1)", "skipped_step", 2),
+        ("A-2", "off_list_power", 0),
+    ]
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    text = as_supervisor.get("/flags/export.csv?department=dept-a").text
+    records = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert len(records) == 5 and all(not r[0].startswith("=") for r in records[1:])
+    assert "'=HYPERLINK(1)" in text
+
+
+def test_anonymous_visitors_cannot_see_the_flags(anon: TestClient[Litestar]) -> None:
+    response = anon.get("/flags/", follow_redirects=False)
+    assert response.status_code in (302, 303, 401)
+    assert anon.get("/flags/export.csv", follow_redirects=False).status_code in (302, 303, 401)

@@ -1,0 +1,1 @@
+"""Spreadsheet exports shared by every page that offers a download."""
