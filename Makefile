@@ -26,7 +26,7 @@ serve: $(STAMP) ## Serve the app (settings from TRACKER_* variables)
 	$(BIN)/tracker serve
 
 test: $(STAMP) ## Run the whole test suite (SQLite; PostgreSQL when TRACKER_TEST_DATABASE_URL is set)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 check: $(STAMP) ## Lint (ruff) and type-check (mypy)
 	$(BIN)/ruff check .

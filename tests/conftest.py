@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import Engine, MetaData, text
+from sqlalchemy import Engine, MetaData, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 
 from powerlists.columns import utcnow
@@ -41,7 +42,37 @@ os.environ.setdefault("LITESTAR_WARN_IMPLICIT_SYNC_TO_THREAD", "1")
 
 
 def database_url(tmp_dir: Path) -> str:
-    return os.environ.get("TRACKER_TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.db'}"
+    base = os.environ.get("TRACKER_TEST_DATABASE_URL")
+    if not base:
+        return f"sqlite:///{tmp_dir / 'test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return _worker_database(base, worker) if worker else base
+
+
+def _admin_engine(base: str) -> Engine:
+    url = make_url(base).set(drivername="postgresql+psycopg", database="postgres")
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+def _worker_database(base: str, worker: str) -> str:
+    """Each pytest-xdist worker gets its own database next to the one given (created when missing)."""
+    url = make_url(base)
+    name = f"{url.database}_{worker}"
+    admin = _admin_engine(base)
+    with admin.connect() as conn:
+        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_worker_database(url: str) -> None:
+    base = os.environ.get("TRACKER_TEST_DATABASE_URL")
+    if base and url != base:
+        admin = _admin_engine(base)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _drop_everything(engine: Engine) -> None:
@@ -53,11 +84,13 @@ def _drop_everything(engine: Engine) -> None:
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     import_models()
-    eng = make_engine(database_url(tmp_path_factory.mktemp("db")))
+    url = database_url(tmp_path_factory.mktemp("db"))
+    eng = make_engine(url)
     _drop_everything(eng)  # a PostgreSQL database left over from an interrupted run
     upgrade(eng)
     yield eng
     eng.dispose()
+    _drop_worker_database(url)
 
 
 def empty_tables(engine: Engine) -> None:
