@@ -1,7 +1,7 @@
 """Demo data: a realistic municipal region, built idempotently.
 
-``small`` is the region the demo shows; ``large`` adds district departments in bulk
-and (as later issues land) the benchmark dataset.
+``small`` is the region the demo shows; ``large`` adds district departments and the benchmark
+dataset: a million more cases, written in bulk (``tracker.demo_bulk``).
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ DISTRICTS: tuple[tuple[str, str, str], ...] = (
     ("yh", "玉河县", "Yuhe County"),
 )
 PHONE_PREFIX = "0571-8800"
+LARGE_CASES = 1_000_000  # the benchmark dataset's cases (tracker.demo_bulk)
 # In force before the year of demo cases begins, so every case finds its list.
 DEMO_LIST_EFFECTIVE = date(2025, 1, 1)
 
@@ -168,6 +169,7 @@ def build_demo(
     progress: Callable[[str], None] = print,
     tz: ZoneInfo = ZoneInfo("Asia/Shanghai"),
     cases: bool = True,
+    large_cases: int = LARGE_CASES,
 ) -> list[DemoAccount]:
     """Create whatever part of the demo region is missing; returns the demo accounts."""
     added = _insert_missing(engine, _city_rows())
@@ -206,4 +208,8 @@ def build_demo(
         from tracker.demo_cases import build_demo_cases  # the case generator needs the lists above
 
         build_demo_cases(engine, tz, progress)
+        if size == "large":
+            from tracker.demo_bulk import build_bulk_cases
+
+            build_bulk_cases(engine, tz, total=large_cases, progress=progress)
     return accounts
