@@ -6,15 +6,17 @@ import csv
 import io
 from datetime import date
 
+import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from tests.conftest import Cast
+from tests.conftest import Cast, post_form
 from tests.test_cases_ingest import send
 from tests.test_flag_scans import at, event, scan
+from tracker.flags.models import Flag
 
 
 def flagged(engine: Engine, db: Session, cast: Cast) -> None:
@@ -100,3 +102,85 @@ def test_anonymous_visitors_cannot_see_the_flags(anon: TestClient[Litestar]) -> 
     response = anon.get("/flags/", follow_redirects=False)
     assert response.status_code in (302, 303, 401)
     assert anon.get("/flags/export.csv", follow_redirects=False).status_code in (302, 303, 401)
+
+
+def _a_flag_id(db: Session, kind: str) -> int:
+    db.commit()
+    flag = db.exec(select(Flag).where(Flag.kind == kind)).first()
+    assert flag is not None and flag.id is not None
+    return flag.id
+
+
+def test_a_supervisor_confirms_a_flag_on_its_page_and_the_operator_reports_the_rectification(
+    engine: Engine,
+    db: Session,
+    listed: Cast,
+    as_supervisor: TestClient[Litestar],
+    as_op_a: TestClient[Litestar],
+) -> None:
+    flagged(engine, db, listed)
+    flag_id = _a_flag_id(db, "refused_without_reason")
+    page = as_supervisor.get(f"/flags/{flag_id}")
+    assert page.status_code == 200 and 'value="confirm"' in page.text and "=HYPERLINK(1)" in page.text
+    confirmed = post_form(
+        as_supervisor,
+        f"/flags/{flag_id}/act",
+        {"action": "confirm", "text": "未说明理由"},
+        form_page=f"/flags/{flag_id}",
+    )
+    assert confirmed.status_code == 302
+    data = as_supervisor.get(f"/flags/{flag_id}?format=json").json()
+    assert data["status"] == "confirmed" and data["due_at"] is not None
+    assert [(h["action"], h["by"], h["text"]) for h in data["history"]] == [
+        ("confirm", listed.supervisor.email, "未说明理由")
+    ]
+    operator_page = as_op_a.get(f"/flags/{flag_id}")
+    assert (
+        'value="report_rectification"' in operator_page.text and 'value="confirm"' not in operator_page.text
+    )
+    assert (
+        post_form(
+            as_op_a,
+            f"/flags/{flag_id}/act",
+            {"action": "report_rectification", "text": "已补充理由"},
+            form_page=f"/flags/{flag_id}",
+        ).status_code
+        == 302
+    )
+    assert as_op_a.get(f"/flags/{flag_id}?format=json").json()["status"] == "rectification_submitted"
+
+
+@pytest.mark.parametrize(
+    ("client", "text", "message"),
+    [
+        ("as_op_a", "不是问题", "Your role cannot take this action."),  # an operator never dismisses
+        ("as_supervisor", "  ", "every action is recorded with it"),  # no reason given
+    ],
+    ids=["an operator dismissing", "no reason"],
+)
+def test_an_action_that_cannot_be_taken_is_refused_with_a_message_and_changes_nothing(
+    engine: Engine,
+    db: Session,
+    listed: Cast,
+    request: pytest.FixtureRequest,
+    client: str,
+    text: str,
+    message: str,
+) -> None:
+    flagged(engine, db, listed)
+    flag_id = _a_flag_id(db, "off_list_power")
+    browser: TestClient[Litestar] = request.getfixturevalue(client)
+    form = {"action": "dismiss", "text": text}
+    response = post_form(browser, f"/flags/{flag_id}/act", form, form_page=f"/flags/{flag_id}")
+    assert response.status_code == 400 and message in response.text
+    data = browser.get(f"/flags/{flag_id}?format=json").json()
+    assert (data["status"], data["history"]) == ("open", [])
+
+
+def test_another_departments_flag_is_not_found_for_an_operator(
+    engine: Engine, db: Session, listed: Cast, as_op_b: TestClient[Litestar]
+) -> None:
+    flagged(engine, db, listed)
+    flag_id = _a_flag_id(db, "refused_without_reason")  # department A's
+    assert as_op_b.get(f"/flags/{flag_id}").status_code == 404
+    assert as_op_b.get(f"/flags/{flag_id}?format=json").status_code == 404

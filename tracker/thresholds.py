@@ -41,6 +41,20 @@ THRESHOLDS: tuple[Threshold, ...] = (
         per_item=True,
     ),
     Threshold(
+        "explanation_workdays",
+        3,
+        "workdays",
+        N_("Working days a department has to answer a request for an explanation."),
+        per_item=False,
+    ),
+    Threshold(
+        "rectification_workdays",
+        15,
+        "workdays",
+        N_("Working days a department has to rectify a confirmed violation."),
+        per_item=False,
+    ),
+    Threshold(
         "backdate_tolerance_hours",
         24,
         "hours",

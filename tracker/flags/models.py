@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from powerlists.columns import UTCDateTime
@@ -19,7 +19,16 @@ class Level(enum.StrEnum):
 
 
 class FlagStatus(enum.StrEnum):
-    open = "open"
+    """Where a flag stands in the supervisors' review (see ``tracker.flags.review``)."""
+
+    open = "open"  # raised, not reviewed yet
+    explanation_requested = "explanation_requested"  # the department is asked to explain (申辩)
+    explained = "explained"  # the department replied; the supervisor decides
+    confirmed = "confirmed"  # a violation: the department must rectify (整改) by a deadline
+    rectification_submitted = "rectification_submitted"  # the department says it has rectified
+    closed = "closed"  # the rectification was accepted
+    dismissed = "dismissed"  # a false positive
+    exempted = "exempted"  # a lawful reason the rule did not know
 
 
 NO_STEP = 0  # ``step`` of a flag about the whole case (0, not NULL: NULLs never collide in a unique key)
@@ -47,7 +56,25 @@ class Flag(SQLModel, table=True):
     detected_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     params: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     evidence: list[int] = Field(sa_column=Column(JSON, nullable=False), description="case_event ids")
-    status: FlagStatus = Field(default=FlagStatus.open, sa_type=String(16))
+    status: FlagStatus = Field(default=FlagStatus.open, sa_type=String(32))
+    # The deadline of what is awaited now: the department's reply, or its rectification.
+    due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class FlagAction(SQLModel, table=True):
+    """One step of a flag's review: who did what, when, why; never changed afterwards."""
+
+    __tablename__ = "flag_action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    flag_id: int = Field(foreign_key="flag.id", ondelete="CASCADE", index=True)
+    action: str = Field(max_length=32)
+    from_status: str = Field(max_length=32)
+    to_status: str = Field(max_length=32)
+    text: str = Field(sa_type=Text, description="The written reason, reply or rectification report.")
+    actor_id: int = Field(foreign_key="user.id", ondelete="RESTRICT")
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
 class ScanMark(SQLModel, table=True):

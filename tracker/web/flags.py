@@ -5,21 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from litestar import Controller, Request, Response, get
-from litestar.params import FromQuery
-from litestar.response import Template
-from sqlmodel import Session, select
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlmodel import Session, col, select
 
+from powerlists.columns import utcnow
 from powerlists.models import Department
 from tracker.accounts.guards import current_user, roles
-from tracker.accounts.models import Role
-from tracker.accounts.scope import visible_department
+from tracker.accounts.models import Role, User
+from tracker.accounts.scope import get_in_scope, visible_department
+from tracker.calendar_store import load_calendar
+from tracker.cases.models import Case, CaseEvent
 from tracker.exports.tables import csv_text, xlsx_bytes
-from tracker.flags.models import FlagStatus, Level
+from tracker.flags.models import Flag, FlagStatus, Level
 from tracker.flags.queries import FlagFilter, FlagRow, as_row, flag_counts, flag_rows, flag_select
+from tracker.flags.review import ReviewError, act, available, history
 from tracker.flags.rules import RULES
 from tracker.i18n import gettext as _
-from tracker.web.forms import DB
+from tracker.thresholds import load_thresholds
+from tracker.web.flash import flash
+from tracker.web.forms import DB, FormData, text
 from tracker.web.pagination import paginate_rows
 from tracker.web.runtime import runtime
 
@@ -28,12 +34,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_LIMIT = 50_000
 
 
+def _user(request: Request[Any, Any, Any]) -> User:
+    user = current_user(request)
+    assert user is not None  # guarded
+    return user
+
+
 def _filter(
     request: Request[Any, Any, Any], department: str, kind: str, level: str, status: str
 ) -> FlagFilter:
-    user = current_user(request)
-    assert user is not None  # guarded
-    return FlagFilter(visible_department(user), department, kind, level, status)
+    return FlagFilter(visible_department(_user(request)), department, kind, level, status)
 
 
 def _export_rows(
@@ -69,6 +79,49 @@ def _export_rows(
         ]
         for r in rows
     )
+
+
+def _flag_context(db: Session, flag: Flag, user: User) -> dict[str, Any]:
+    case = db.get(Case, flag.case_id)
+    assert case is not None
+    evidence = (
+        list(
+            db.exec(select(CaseEvent).where(col(CaseEvent.id).in_(flag.evidence)).order_by(col(CaseEvent.at)))
+        )
+        if flag.evidence
+        else []
+    )
+    return {
+        "flag": flag,
+        "case": case,
+        "evidence": evidence,
+        "history": history(db, flag.id),  # type: ignore[arg-type]
+        "actions": [t.action for t in available(user, flag)],
+    }
+
+
+def _flag_dict(context: dict[str, Any]) -> dict[str, Any]:
+    flag, case = context["flag"], context["case"]
+    return {
+        "id": flag.id,
+        "case": case.ref,
+        "case_id": case.id,
+        "power": case.power_code,
+        "kind": flag.kind,
+        "level": flag.level,
+        "step": flag.step or None,
+        "since": flag.since.isoformat(),
+        "detected_at": flag.detected_at.isoformat(),
+        "status": flag.status,
+        "due_at": flag.due_at.isoformat() if flag.due_at else None,
+        "params": flag.params,
+        "evidence": [{"id": e.id, "type": e.type, "at": e.at.isoformat()} for e in context["evidence"]],
+        "history": [
+            {"action": a.action, "status": a.to_status, "by": u.email, "at": a.at.isoformat(), "text": a.text}
+            for a, u in context["history"]
+        ],
+        "actions": context["actions"],
+    }
 
 
 class FlagsController(Controller):
@@ -114,6 +167,50 @@ class FlagsController(Controller):
                 "query": request.url.query or "",
             },
         )
+
+    @get("/{flag_id:int}", name="flag", sync_to_thread=True)
+    def detail(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DB,
+        flag_id: FromPath[int],
+        format: FromQuery[str] = "html",
+    ) -> Template | dict[str, Any]:
+        user = _user(request)
+        flag = get_in_scope(db_session, Flag, flag_id, user)
+        context = _flag_context(db_session, flag, user)
+        if format == "json":
+            return _flag_dict(context)
+        return Template("flags/detail.html", context={**context, "errors": {}, "text": ""})
+
+    @post("/{flag_id:int}/act", name="flag_act", sync_to_thread=True)
+    def take_action(
+        self, request: Request[Any, Any, Any], db_session: DB, flag_id: FromPath[int], data: FormData
+    ) -> Template | Redirect:
+        user = _user(request)
+        flag = get_in_scope(db_session, Flag, flag_id, user)
+        action, written = text(data, "action"), text(data, "text")
+        try:
+            act(
+                db_session,
+                flag,
+                action,
+                user,
+                written,
+                now=utcnow(),
+                cal=load_calendar(db_session),
+                tz=runtime(request).settings.tz,
+                thresholds=load_thresholds(db_session),
+            )
+        except ReviewError as exc:
+            db_session.rollback()
+            context = _flag_context(db_session, flag, user)
+            errors = {"text": _(exc.message, **exc.args_)}
+            return Template(
+                "flags/detail.html", context={**context, "errors": errors, "text": written}, status_code=400
+            )
+        flash(request, "success", _("Recorded."))
+        return Redirect(f"/flags/{flag_id}")
 
     @get("/export.xlsx", name="flags_xlsx", sync_to_thread=True)
     def export_xlsx(
