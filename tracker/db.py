@@ -28,10 +28,12 @@ def import_models() -> None:
     """Import every table module so that ``SQLModel.metadata`` knows all tables."""
     import powerlists.models  # noqa: F401
     import tracker.accounts.models
+    import tracker.audit.models
     import tracker.calendar_store
     import tracker.cases.models
     import tracker.flags.models
     import tracker.leases
+    import tracker.notify.models
     import tracker.thresholds  # noqa: F401
 
 

@@ -67,6 +67,15 @@ def _language(name: str, raw: str) -> str:
     return raw
 
 
+def _smtp_url(name: str, raw: str) -> str:
+    raw = raw.strip()
+    if raw and raw.split("://", 1)[0] not in {"smtp", "smtps", "smtp+starttls"}:
+        raise ConfigError(
+            f"{name}: expected smtp://, smtps:// or smtp+starttls://, got {raw.split('://')[0]!r}"
+        )
+    return raw
+
+
 def _hosts(name: str, raw: str) -> tuple[str, ...]:
     hosts = tuple(h.strip() for h in raw.split(",") if h.strip())
     if not hosts:
@@ -159,6 +168,37 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
     ),
     Setting(
+        "TRACKER_MAX_ATTACHMENT_BYTES",
+        "10485760",
+        "Largest file a department may attach to a reply or rectification report (pdf, jpg, png, xlsx).",
+        _positive_int,
+    ),
+    Setting(
+        "TRACKER_AUDIT_KEY_FILE",
+        "",
+        "The Ed25519 private key (PEM) that signs the audit log's checkpoints. When unset, one is "
+        "generated once and kept in `TRACKER_DATA_DIR/audit_ed25519.pem` (mode 0600). Keep it out "
+        "of the database and its backups.",
+    ),
+    Setting(
+        "TRACKER_SMTP_URL",
+        "",
+        "Send notifications by e-mail through this server: `smtp://user:password@host:25`, "
+        "`smtp+starttls://…:587` or `smtps://…:465`. Unset: the in-app inbox only.",
+        _smtp_url,
+    ),
+    Setting(
+        "TRACKER_MAIL_FROM",
+        "tracker@localhost",
+        "The From address of notification e-mails.",
+    ),
+    Setting(
+        "TRACKER_SITE_URL",
+        "http://127.0.0.1:8000",
+        "The site's public address, for links in e-mails.",
+        lambda name, raw: raw.rstrip("/"),
+    ),
+    Setting(
         "TRACKER_LOG_LEVEL",
         "INFO",
         "Logging level: DEBUG, INFO, WARNING, ERROR.",
@@ -187,6 +227,11 @@ class Settings:
     login_window_minutes: int
     max_body_bytes: int
     max_upload_bytes: int
+    max_attachment_bytes: int
+    audit_key_file: Path
+    smtp_url: str
+    mail_from: str
+    site_url: str
     log_level: str
 
     def with_(self, **changes: Any) -> Settings:
@@ -236,6 +281,11 @@ def load_settings(environ: Mapping[str, str] | None = None, *, create_secret: bo
         login_window_minutes=_parsed("TRACKER_LOGIN_WINDOW_MINUTES", env),
         max_body_bytes=_parsed("TRACKER_MAX_BODY_BYTES", env),
         max_upload_bytes=_parsed("TRACKER_MAX_UPLOAD_BYTES", env),
+        max_attachment_bytes=_parsed("TRACKER_MAX_ATTACHMENT_BYTES", env),
+        audit_key_file=Path(raw_value("TRACKER_AUDIT_KEY_FILE", env) or data_dir / "audit_ed25519.pem"),
+        smtp_url=_parsed("TRACKER_SMTP_URL", env),
+        mail_from=raw_value("TRACKER_MAIL_FROM", env),
+        site_url=_parsed("TRACKER_SITE_URL", env),
         log_level=_parsed("TRACKER_LOG_LEVEL", env),
     )
 

@@ -39,8 +39,8 @@ class Flag(SQLModel, table=True):
 
     __tablename__ = "flag"
     __table_args__ = (
-        # At most one flag per (case, kind, step): every scan inserts with ON CONFLICT DO NOTHING.
-        UniqueConstraint("case_id", "kind", "step", name="uq_flag_case_kind_step"),
+        # At most one flag per (case, kind, step, origin): every scan inserts with ON CONFLICT DO NOTHING.
+        UniqueConstraint("case_id", "kind", "step", "origin_id", name="uq_flag_case_kind_step_origin"),
         Index("ix_flag_department_status", "department_id", "status"),
     )
 
@@ -59,6 +59,9 @@ class Flag(SQLModel, table=True):
     status: FlagStatus = Field(default=FlagStatus.open, sa_type=String(32))
     # The deadline of what is awaited now: the department's reply, or its rectification.
     due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # A flag raised about another flag (an escalation, an overdue reply) names it; 0 for the rest
+    # (0, not NULL, for the unique key). No foreign key: 0 would break it.
+    origin_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class FlagAction(SQLModel, table=True):
@@ -75,6 +78,26 @@ class FlagAction(SQLModel, table=True):
     actor_id: int = Field(foreign_key="user.id", ondelete="RESTRICT")
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class Attachment(SQLModel, table=True):
+    """A file a department sent with a reply or a rectification report.
+
+    Stored under ``TRACKER_DATA_DIR/attachments/`` by ``storage_key`` (random, never the uploaded
+    name), served only to the department and supervisors as a download with a server-chosen name.
+    """
+
+    __tablename__ = "attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="flag_action.id", ondelete="CASCADE", index=True)
+    original_name: str = Field(max_length=255, description="As uploaded; shown, never used as a path.")
+    content_type: str = Field(max_length=100, description="Detected from the content, not the name.")
+    size: int
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=64, unique=True)
+    uploaded_by: int = Field(foreign_key="user.id", ondelete="RESTRICT")
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class ScanMark(SQLModel, table=True):

@@ -1,0 +1,1 @@
+"""Notifications: every user's in-app inbox, the e-mail outbox, supervisors' subscriptions."""
