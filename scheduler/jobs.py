@@ -15,9 +15,11 @@ from sqlalchemy import Engine, text
 from powerlists.columns import utcnow
 from tracker.accounts.sessions import SessionPolicy, purge_ended_sessions
 from tracker.accounts.throttle import purge_old_attempts
+from tracker.audit import checkpoints, keys
 from tracker.db import session_scope
-from tracker.flags import scans
+from tracker.flags import escalation, scans
 from tracker.leases import acquire, release
+from tracker.notify import flag_events, mailer
 from tracker.settings import Settings
 
 log = logging.getLogger("scheduler")
@@ -56,10 +58,39 @@ def event_scan(engine: Engine, settings: Settings, now: datetime) -> int:
         return len(scans.event_scan(db, now))
 
 
+def audit_checkpoint(engine: Engine, settings: Settings, now: datetime) -> int:
+    """Sign the audit log's head, unless the latest checkpoint already covers it."""
+    key = keys.signing_key(settings.audit_key_file)
+    with session_scope(engine) as db:
+        return 0 if checkpoints.checkpoint(db, key, now) is None else 1
+
+
+def supervision_deadlines(engine: Engine, settings: Settings, now: datetime) -> int:
+    """Flag overdue explanations, escalate unrectified yellow cards, send today's reminders."""
+    with session_scope(engine) as db:
+        outcome = escalation.check_deadlines(db, now, settings.tz, settings)
+        return len(outcome.raised) + outcome.reminders
+
+
+def notify(engine: Engine, settings: Settings, now: datetime) -> int:
+    """Tell supervisors about new flags and each side about the other's review actions."""
+    with session_scope(engine) as db:
+        return flag_events.notify_all(db, settings, now)
+
+
+def send_mail(engine: Engine, settings: Settings, now: datetime) -> int:
+    """Send the e-mails that are due (none without TRACKER_SMTP_URL)."""
+    return mailer.send_pending(engine, settings, now)
+
+
 JOBS: tuple[Job, ...] = (
     Job("deadline_scan", timedelta(minutes=1), deadline_scan),
     Job("event_scan", timedelta(minutes=1), event_scan),
     Job("housekeeping", timedelta(minutes=15), housekeeping),
+    Job("audit_checkpoint", timedelta(hours=1), audit_checkpoint),
+    Job(escalation.JOB, timedelta(minutes=15), supervision_deadlines),
+    Job("notify", timedelta(minutes=1), notify),
+    Job("send_mail", timedelta(minutes=1), send_mail),
 )
 
 

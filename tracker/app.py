@@ -25,22 +25,26 @@ from tracker.settings import Settings, load_settings
 from tracker.web.account import AccountController
 from tracker.web.admin import AdminController
 from tracker.web.api import ApiController
+from tracker.web.attachments import AttachmentsController
 from tracker.web.calendar_pages import CalculatorController, CalendarAdminController
 from tracker.web.cases import CasesController
 from tracker.web.cookie_queue import add_queued_cookies
 from tracker.web.cookies import CookieNames
 from tracker.web.errors import http_exception_handler, internal_error_handler
-from tracker.web.flags import FlagsController
+from tracker.web.flags import FlagsController, review_controller
 from tracker.web.hosts import AllowedHostsMiddleware
+from tracker.web.inbox import InboxController
 from tracker.web.language import LanguageMiddleware
 from tracker.web.powerlist_manage import PowerListManageController, upload_controller
 from tracker.web.powers import PowersController
 from tracker.web.public import PublicController
 from tracker.web.runtime import Runtime
 from tracker.web.security import make_security_headers_hook
+from tracker.web.subscriptions import SubscriptionsController
 from tracker.web.templating import template_config
 from tracker.web.thresholds import ThresholdsController
 from tracker.web.tokens import TokenController
+from tracker.web.transparency import TransparencyController
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
@@ -82,6 +86,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     return Litestar(
         route_handlers=[
             PublicController,
+            TransparencyController,
             AccountController,
             AdminController,
             TokenController,
@@ -89,6 +94,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             CalculatorController,
             CasesController,
             FlagsController,
+            InboxController,
+            SubscriptionsController,
+            review_controller(settings.max_upload_bytes),
+            AttachmentsController,
             CalendarAdminController,
             ThresholdsController,
             PowerListManageController,

@@ -19,6 +19,7 @@ from powerlists.importer import latest_published, write_version
 from powerlists.models import Department, ListStatus
 from tracker.accounts.models import Role, User
 from tracker.accounts.passwords import hash_password
+from tracker.audit.records import record_publication
 from tracker.db import session_scope
 
 CITY_DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
@@ -148,7 +149,7 @@ def _publish_power_lists(engine: Engine, city_ids: dict[str, int]) -> int:
             department_id = city_ids[code]
             if latest_published(db, department_id) is not None:
                 continue
-            write_version(
+            power_list = write_version(
                 db,
                 department_id,
                 demo_items(code),
@@ -159,6 +160,7 @@ def _publish_power_lists(engine: Engine, city_ids: dict[str, int]) -> int:
                 imported_by_id=None,
                 now=now,
             )
+            record_publication(db, power_list, now)
             published += 1
     return published
 

@@ -18,6 +18,7 @@ transaction a chunk, in order.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import random
@@ -39,6 +40,7 @@ from powerlists.columns import utcnow
 from powerlists.importer import version_in_force
 from powerlists.limits import Limit, Unit
 from powerlists.models import Department, PowerItem, PowerStep
+from tracker.audit.chain import Change, append, canonical
 from tracker.bulk import Bound, allocate_ids, bind, insert_bound
 from tracker.calendar import WorkCalendar
 from tracker.calendar_store import load_calendar
@@ -398,6 +400,9 @@ class _Chunk:
     cases: Bound
     steps: Bound
     events: Bound
+    # The audit log's record of the chunk's events: too many to copy, so their digest (SHA-256 of
+    # the canonical JSON of [source_id, type, at, recorded_at, data] per event, in order).
+    audit: dict[str, Any]
 
 
 def _bind_chunk(chunk: int, total: int, skip: int) -> _Chunk:
@@ -418,7 +423,14 @@ def _bind_chunk(chunk: int, total: int, skip: int) -> _Chunk:
         bind(_plan.dialect, table, table_rows)
         for table, table_rows in zip(tables, (rows.cases, rows.steps, rows.events), strict=True)
     )
-    return _Chunk(numbers.stop, cases, steps, events)
+    listed = [[e["source_id"], e["type"], e["at"], e["recorded_at"], e["data"]] for e in rows.events]
+    audit = {
+        "cases": [numbers.start, numbers.stop],
+        "events": len(listed),
+        "columns": ["source_id", "type", "at", "recorded_at", "data"],
+        "sha256": hashlib.sha256(canonical(listed).encode()).hexdigest(),
+    }
+    return _Chunk(numbers.stop, cases, steps, events, audit)
 
 
 def _write(engine: Engine, chunk: _Chunk) -> None:
@@ -432,6 +444,8 @@ def _write(engine: Engine, chunk: _Chunk) -> None:
             (CaseEvent.__table__, chunk.events),  # type: ignore[attr-defined]
         ):
             insert_bound(db, table, Bound(bound.names, [(ids[row[0]], *row[1:]) for row in bound.rows]))
+        ref = f"demo:{chunk.audit['cases'][0]}-{chunk.stop}"
+        append(db, [Change("case_events_digest", ref, chunk.audit)], at=utcnow())
         db.commit()
 
 

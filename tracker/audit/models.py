@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Text
+from sqlalchemy import JSON, BigInteger, Text
 from sqlmodel import Column, Field, SQLModel
 
 from powerlists.columns import UTCDateTime
@@ -50,3 +51,19 @@ class AuditCheckpoint(SQLModel, table=True):
     signed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     key_id: str = Field(max_length=64, description="SHA-256 of the raw public key, hex.")
     signature: str = Field(max_length=128, description="Ed25519 signature, base64.")
+
+
+class PublishedExport(SQLModel, table=True):
+    """A public download made once, recorded in the log with a checkpoint at its entry, and served
+    byte for byte from then on (from ``TRACKER_DATA_DIR/published/``), with its proof."""
+
+    __tablename__ = "published_export"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True, description="e.g. powerlist/A001/v3/zh-CN.xlsx")
+    media_type: str = Field(max_length=100)
+    sha256: str = Field(max_length=64)
+    size: int
+    entry_seq: int = Field(sa_column=Column(BigInteger, nullable=False))
+    proof: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -21,6 +21,7 @@ from powerlists.importer import version_in_force
 from powerlists.limits import Limit, Unit
 from powerlists.messages import N_
 from powerlists.models import PowerItem, PowerStep
+from tracker.audit.chain import Change, append, utc_text
 from tracker.bulk import insert_returning_ids, insert_rows, one_of, update_rows
 from tracker.calendar import WorkCalendar
 from tracker.cases.events import EventIn, EventRejected, parse_event
@@ -291,6 +292,8 @@ class _Batch:
 
     def __init__(self, db: Session, department_id: int, events: list[EventIn], tz: ZoneInfo) -> None:
         self.db, self.department_id, self.tz = db, department_id, tz
+        self.events: list[dict[str, Any]] = []  # the rows written, for the audit log
+        self.refs: dict[int, str] = {}
         refs = {ev.case for ev in events}
         ids = [ev.source_id for ev in events if ev.source_id]
         self.seen: set[str] = set()
@@ -426,24 +429,25 @@ class _Batch:
         )
         steps = [step for ref in changed for step in self.stored_steps[ref]]
         _update_rows(self.db, step_table, [(s, self.step_read[id(s)]) for s in steps], _STEP_CHANGES)
-        insert_rows(
-            self.db,
-            CaseEvent.__table__,  # type: ignore[attr-defined]
-            [
-                {
-                    "case_id": ids[ref],
-                    "department_id": self.department_id,
-                    "type": ev.type.value,
-                    "at": ev.at,
-                    "recorded_at": ev.recorded_at or now,
-                    "ingested_at": now,
-                    "source_id": ev.source_id,
-                    "channel": channel,
-                    "data": ev.data(),
-                }
-                for ref, ev in self.rows
-            ],
-        )
+        self.events = [
+            {
+                "case_id": ids[ref],
+                "department_id": self.department_id,
+                "type": ev.type.value,
+                "at": ev.at,
+                "recorded_at": ev.recorded_at or now,
+                "ingested_at": now,
+                "source_id": ev.source_id,
+                "channel": channel,
+                "data": ev.data(),
+            }
+            for ref, ev in self.rows
+        ]
+        insert_rows(self.db, CaseEvent.__table__, self.events)  # type: ignore[attr-defined]
+        self.refs = {case_id: ref for ref in self.touched if (case_id := ids[ref]) is not None}
+
+
+AUDIT_EVENT_COLUMNS = ("case", "case_id", "type", "at", "recorded_at", "source_id", "channel", "data")
 
 
 class _Duplicate(Exception):
@@ -475,23 +479,67 @@ def ingest(
             parsed.append((index, parse_event(raw, tz, now)))
         except EventRejected as exc:
             results[index] = EventResult(index, "rejected", exc.message, exc.args_)
+    stored: list[_Batch] = []
     savepoint = db.begin_nested()
     try:
-        _run_batch(db, department_id, parsed, results, now=now, channel=channel, cal=cal, tz=tz)
+        stored.append(
+            _run_batch(db, department_id, parsed, results, now=now, channel=channel, cal=cal, tz=tz)
+        )
         savepoint.commit()
     except IntegrityError:
         savepoint.rollback()
+        stored.clear()
         for index, ev in parsed:  # the slow, careful path: each event in its own savepoint
             savepoint = db.begin_nested()
             try:
                 one = [(index, ev)]
-                _run_batch(db, department_id, one, results, now=now, channel=channel, cal=cal, tz=tz)
+                stored.append(
+                    _run_batch(db, department_id, one, results, now=now, channel=channel, cal=cal, tz=tz)
+                )
                 savepoint.commit()
             except IntegrityError:
                 # A concurrent request stored the same source id or case first.
                 savepoint.rollback()
                 results[index] = EventResult(index, "duplicate" if ev.source_id else "rejected")
+    # Last, after every other write: appending holds the audit log's head until the commit.
+    _record(db, stored, now)
     return [r for r in results if r is not None]
+
+
+def _record(db: Session, batches: Sequence[_Batch], now: datetime) -> None:
+    """One audit entry for the events stored by this call: a table (columns, rows), the case's
+    reference beside its id, and moments written once each (most events of a batch share some)."""
+    texts: dict[datetime, str] = {}
+
+    def moment(value: datetime) -> str:
+        text = texts.get(value)
+        if text is None:
+            text = texts[value] = utc_text(value)
+        return text
+
+    rows = [
+        [
+            batch.refs[row["case_id"]],
+            row["case_id"],
+            row["type"],
+            moment(row["at"]),
+            moment(row["recorded_at"]),
+            row["source_id"],
+            row["channel"],
+            row["data"],
+        ]
+        for batch in batches
+        for row in batch.events
+    ]
+    if rows:
+        department_id = batches[0].department_id
+        record = {
+            "department_id": department_id,
+            "ingested_at": moment(now),
+            "columns": AUDIT_EVENT_COLUMNS,
+            "rows": rows,
+        }
+        append(db, [Change("case_events", f"{department_id}:{len(rows)}", record)], at=now)
 
 
 def _run_batch(
@@ -504,7 +552,7 @@ def _run_batch(
     channel: str,
     cal: WorkCalendar,
     tz: ZoneInfo,
-) -> None:
+) -> _Batch:
     batch = _Batch(db, department_id, [ev for _i, ev in parsed], tz)
     for index, ev in parsed:
         try:
@@ -517,6 +565,7 @@ def _run_batch(
             continue
         results[index] = EventResult(index, "stored")
     batch.write(now=now, channel=channel, cal=cal)
+    return batch
 
 
 def _store_deadlines(

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from tracker.cli.audit import audit
 from tracker.cli.calendar import calendar
 from tracker.cli.cases import cases
 from tracker.cli.db import db
@@ -27,7 +28,7 @@ def cli() -> None:
     """
 
 
-for command in (serve, db, demo, users, departments, powerlist, cases, calendar, scheduler, flags):
+for command in (serve, db, demo, users, departments, powerlist, cases, calendar, scheduler, flags, audit):
     cli.add_command(command)
 
 

@@ -8,6 +8,7 @@ import click
 
 from tracker.cli.context import Failure, open_context
 from tracker.db import session_factory
+from tracker.flags.escalation import KINDS as DERIVED_KINDS
 from tracker.flags.models import FlagStatus
 from tracker.flags.queries import FlagFilter, flag_rows
 from tracker.flags.rules import BY_KIND
@@ -20,7 +21,9 @@ def flags() -> None:
 
 @flags.command("list")
 @click.option("--department", metavar="CODE", help="Only this department's flags.")
-@click.option("--kind", type=click.Choice(sorted(BY_KIND)), help="Only flags of this kind.")
+@click.option(
+    "--kind", type=click.Choice(sorted([*BY_KIND, *DERIVED_KINDS])), help="Only flags of this kind."
+)
 @click.option("--status", type=click.Choice([s.value for s in FlagStatus]), help="Only flags in this status.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_command(department: str | None, kind: str | None, status: str | None, fmt: str) -> None:

@@ -100,6 +100,7 @@ def import_command(
     """Import FILE (xlsx) as a new published version of the department's list."""
     from powerlists.importer import ImportConflict, import_file
     from powerlists.zipcheck import WorkbookRefused
+    from tracker.audit.records import record_publication
 
     ctx = open_context()
     today = datetime.now(ctx.settings.tz).date()
@@ -125,6 +126,8 @@ def import_command(
         if _progress():
             click.echo("", err=True)
         if result.report.ok and not dry_run:
+            assert result.power_list is not None
+            record_publication(db, result.power_list, utcnow())
             db.commit()
         else:
             db.rollback()

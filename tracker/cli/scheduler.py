@@ -38,21 +38,24 @@ def run_command() -> None:
     help="Scan as of this moment (default: now; without an offset, in TRACKER_TIMEZONE).",
 )
 def once_command(now_text: str | None) -> None:
-    """Run every scan once and print the flags it raised as JSON."""
+    """Run every scan and the review's deadlines once and print the flags raised as JSON."""
     from powerlists.columns import utcnow
     from scheduler.jobs import job_lock
     from tracker.db import session_scope
+    from tracker.flags.escalation import JOB, check_deadlines
     from tracker.flags.scans import SCANS, scan_all
 
     ctx = open_context()
     now = _parse_now(now_text, ctx.settings.tz) if now_text else utcnow()
     with ExitStack() as locks:
         # The scheduler's own runs of the same scans must not overlap this one.
-        for name in SCANS:
+        for name in [*SCANS, JOB]:
             if not locks.enter_context(job_lock(ctx.engine, name, now, ttl=timedelta(minutes=10))):
                 raise Failure(f"the scheduler is running its {name}; try again in a minute")
         with session_scope(ctx.engine) as db:
             raised = scan_all(db, now)
+            # After the scans, in the same transaction; its reminders are not printed.
+            raised += check_deadlines(db, now, ctx.settings.tz, ctx.settings).raised
     click.echo(
         json.dumps(
             [

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Column, Field, SQLModel
 
 from powerlists.columns import UTCDateTime
@@ -31,6 +31,7 @@ class FlagStatus(enum.StrEnum):
     exempted = "exempted"  # a lawful reason the rule did not know
 
 
+AWAITING = text("due_at IS NOT NULL")
 NO_STEP = 0  # ``step`` of a flag about the whole case (0, not NULL: NULLs never collide in a unique key)
 
 
@@ -42,6 +43,11 @@ class Flag(SQLModel, table=True):
         # At most one flag per (case, kind, step, origin): every scan inserts with ON CONFLICT DO NOTHING.
         UniqueConstraint("case_id", "kind", "step", "origin_id", name="uq_flag_case_kind_step_origin"),
         Index("ix_flag_department_status", "department_id", "status"),
+        # For the scheduler's supervision_deadlines job (tracker.flags.escalation): only flags
+        # awaiting a reply or a rectification have a deadline, a few among all flags ever raised.
+        Index("ix_flag_awaiting_due", "due_at", sqlite_where=AWAITING, postgresql_where=AWAITING),
+        # For the scheduler's notify job (tracker.notify.flag_events): the flags detected since its mark.
+        Index("ix_flag_detected_at", "detected_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -68,6 +74,8 @@ class FlagAction(SQLModel, table=True):
     """One step of a flag's review: who did what, when, why; never changed afterwards."""
 
     __tablename__ = "flag_action"
+    # For the scheduler's notify job (tracker.notify.flag_events): the actions taken since its mark.
+    __table_args__ = (Index("ix_flag_action_at", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     flag_id: int = Field(foreign_key="flag.id", ondelete="CASCADE", index=True)

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from powerlists.messages import N_
 from tracker.accounts.models import Role, User
+from tracker.audit.chain import Change, append
 from tracker.calendar import WorkCalendar
 from tracker.flags.models import Flag, FlagAction, FlagStatus
 from tracker.sla import add_working_days, end_of_day
@@ -131,6 +132,19 @@ def act(
     db.add(flag)
     db.add(record)
     db.flush()
+    entry = {
+        "id": record.id,
+        "flag_id": flag.id,
+        "case_id": flag.case_id,
+        "action": action,
+        "from": record.from_status,
+        "to": record.to_status,
+        "text": text,
+        "actor_id": user.id,
+        "at": now,
+        "due_at": flag.due_at,
+    }
+    append(db, [Change("flag_action", str(record.id), entry)], at=now)
     return record
 
 

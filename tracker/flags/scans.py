@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from powerlists.models import PowerItem
+from tracker.audit.chain import Change, append
 from tracker.bulk import one_of
 from tracker.cases.models import Case, CaseEvent, CaseStep
 from tracker.db import begin_writing
@@ -161,8 +162,22 @@ def _insert(db: Session, case_ids: Sequence[int], rows: list[dict[str, Any]]) ->
     if new:
         dialect = sqlite if db.get_bind().dialect.name == "sqlite" else postgresql
         # The unique key decides, should another writer have stored the same flag meanwhile.
-        db.execute(dialect.insert(_flag_table).on_conflict_do_nothing(), new)
+        stored = db.execute(
+            dialect.insert(_flag_table)
+            .on_conflict_do_nothing()
+            .returning(_flag_table.c.id, _flag_table.c.case_id, _flag_table.c.kind, _flag_table.c.step),
+            new,
+        ).all()
+        ids = {(case_id, kind, step): flag_id for flag_id, case_id, kind, step in stored}
+        new = [{"id": ids[key], **r} for r in new if (key := (r["case_id"], r["kind"], r["step"])) in ids]
     return new
+
+
+def record_flags(db: Session, flags: Sequence[dict[str, Any]], refs: dict[int, str], now: datetime) -> None:
+    """One audit entry for the flags just raised (last in the transaction: it holds the log's head)."""
+    if flags:
+        records = [{**f, "case": refs[f["case_id"]]} for f in flags]
+        append(db, [Change("flags", f"{records[0]['id']}:{len(records)}", {"flags": records})], at=now)
 
 
 def _row(case: CaseView, finding: Finding, now: datetime) -> dict[str, Any]:
@@ -212,12 +227,14 @@ def evaluate_cases(
                 continue
             done.append(case.id)
             rows += [_row(case, f, now) for f in findings]
+        new = _insert(db, chunk, rows)
         raised += [
             Raised(r["case_id"], refs[r["case_id"]], r["kind"], r["level"], r["step"], r["since"])
-            for r in _insert(db, chunk, rows)
+            for r in new
         ]
         if done:  # evaluated at last: no longer set aside
             db.execute(delete(_aside_table).where(one_of(db, _aside_table.c.case_id, done)))
+        record_flags(db, new, refs, now)
         if commit_chunks:
             db.commit()
             begin_writing(db)
@@ -244,6 +261,7 @@ def deadline_scan(db: Session, now: datetime, thresholds: Thresholds | None = No
     rows = insert_due_flags(db, _mark(db, DEADLINE_SCAN), now)
     refs = _refs(db, {row.case_id for row in rows})
     _set_mark(db, DEADLINE_SCAN, now)
+    record_flags(db, [{**row._asdict(), "detected_at": now} for row in rows], refs, now)
     return [Raised(r.case_id, refs[r.case_id], r.kind, r.level, r.step, r.since) for r in rows]
 
 

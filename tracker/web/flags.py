@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.datastructures import FormMultiDict, UploadFile
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session, col, select
@@ -17,17 +21,41 @@ from tracker.accounts.models import Role, User
 from tracker.accounts.scope import get_in_scope, visible_department
 from tracker.calendar_store import load_calendar
 from tracker.cases.models import Case, CaseEvent
+from tracker.db import begin_writing
 from tracker.exports.tables import csv_text, xlsx_bytes
+from tracker.flags.attachments import (
+    ATTACHABLE_ACTIONS,
+    MAX_FILES,
+    AttachmentRefused,
+    Upload,
+    attach,
+    attachments_of,
+)
+from tracker.flags.bulk import BULK_ACTIONS, MAX_SELECTED, BulkRefused, Problem, act_on_many, parse_ids
 from tracker.flags.models import Flag, FlagStatus, Level
-from tracker.flags.queries import FlagFilter, FlagRow, as_row, flag_counts, flag_rows, flag_select
-from tracker.flags.review import ReviewError, act, available, history
-from tracker.flags.rules import RULES
+from tracker.flags.queries import (
+    AGE_PRESETS,
+    KINDS,
+    BadFilter,
+    FlagFilter,
+    FlagRow,
+    as_row,
+    flag_counts,
+    flag_rows,
+    flag_select,
+    parse_filter,
+)
+from tracker.flags.review import SUPERVISING, ReviewError, act, available, history
+from tracker.i18n import activate, ngettext
 from tracker.i18n import gettext as _
 from tracker.thresholds import load_thresholds
+from tracker.web.errors import http_exception_handler
 from tracker.web.flash import flash
 from tracker.web.forms import DB, FormData, text
-from tracker.web.pagination import paginate_rows
+from tracker.web.language import request_language
+from tracker.web.pagination import DEFAULT_PER_PAGE, paginate_rows
 from tracker.web.runtime import runtime
+from tracker.web.security import request_id
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # An export is for a desk, not a data dump: the open-data exports (a later issue) stream the rest.
@@ -40,10 +68,77 @@ def _user(request: Request[Any, Any, Any]) -> User:
     return user
 
 
-def _filter(
-    request: Request[Any, Any, Any], department: str, kind: str, level: str, status: str
-) -> FlagFilter:
-    return FlagFilter(visible_department(_user(request)), department, kind, level, status)
+def _filter(request: Request[Any, Any, Any]) -> FlagFilter:
+    """The queue's filter and sort from the address, for the page, its JSON and both exports."""
+    return parse_filter(
+        request.query_params,
+        visible_department(_user(request)),
+        tz=runtime(request).settings.tz,
+        now=utcnow(),
+    )
+
+
+def _bad_filter(request: Request[Any, Any, Any], exc: BadFilter) -> Response[Any]:
+    """400 naming the parameter: JSON for ``format=json``, the error page otherwise."""
+    activate(request_language(request))
+    message = _(exc.message, **exc.args_)
+    if request.query_params.get("format") == "json":
+        body = {"status_code": 400, "detail": message, "request_id": request_id(request.scope)}
+        return Response({**body, "errors": {exc.param: message}}, status_code=400, media_type=MediaType.JSON)
+    return http_exception_handler(request, ClientException(detail=message, extra={exc.param: message}))
+
+
+def _queue_url(f: FlagFilter, page: int, per_page: int) -> str:
+    """The queue with this filter, for returning to it after a form (never a caller-given address)."""
+    params = f.as_params()
+    if page > 1:
+        params["page"] = str(page)
+    if per_page != DEFAULT_PER_PAGE:
+        params["per_page"] = str(per_page)
+    return "/flags/" + ("?" + urlencode(params) if params else "")
+
+
+def _problem_text(problem: Problem) -> str:
+    reason = _(problem.message, **problem.args)
+    if problem.case:
+        return _(
+            "Flag %(id)d (case %(case)s): %(reason)s", id=problem.flag_id, case=problem.case, reason=reason
+        )
+    return _("Flag %(id)d: %(reason)s", id=problem.flag_id, reason=reason)
+
+
+def _queue_page(
+    request: Request[Any, Any, Any],
+    db: Session,
+    f: FlagFilter,
+    page: int,
+    per_page: int,
+    *,
+    bulk: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Template:
+    found = paginate_rows(db, flag_select(f), page, per_page)
+    user = _user(request)
+    return Template(
+        "flags/index.html",
+        context={
+            "page": found,
+            "rows": [as_row(row) for row in found.items],
+            "counts": flag_counts(db, f),
+            "filter": f,
+            "kinds": KINDS,
+            "levels": [lv.value for lv in Level],
+            "statuses": [s.value for s in FlagStatus],
+            "departments": _departments(db) if f.only_department is None else [],
+            "age_presets": AGE_PRESETS,
+            "query_string": request.url.query or "",
+            # Operators answer their flags one by one, on each flag's page.
+            "bulk_actions": BULK_ACTIONS if user.role in SUPERVISING else (),
+            "max_selected": MAX_SELECTED,
+            "bulk": bulk or {"errors": [], "selected": set(), "action": "", "text": ""},
+        },
+        status_code=status_code,
+    )
 
 
 def _export_rows(
@@ -91,12 +186,17 @@ def _flag_context(db: Session, flag: Flag, user: User) -> dict[str, Any]:
         if flag.evidence
         else []
     )
+    steps = history(db, flag.id)  # type: ignore[arg-type]
+    actions = [t.action for t in available(user, flag)]
     return {
         "flag": flag,
         "case": case,
         "evidence": evidence,
-        "history": history(db, flag.id),  # type: ignore[arg-type]
-        "actions": [t.action for t in available(user, flag)],
+        "history": steps,
+        "attachments": attachments_of(db, (a.id for a, _u in steps if a.id is not None)),
+        "actions": actions,
+        "attachable": not ATTACHABLE_ACTIONS.isdisjoint(actions),
+        "max_files": MAX_FILES,
     }
 
 
@@ -114,10 +214,27 @@ def _flag_dict(context: dict[str, Any]) -> dict[str, Any]:
         "detected_at": flag.detected_at.isoformat(),
         "status": flag.status,
         "due_at": flag.due_at.isoformat() if flag.due_at else None,
+        "origin": flag.origin_id or None,  # the flag this one was raised about
         "params": flag.params,
         "evidence": [{"id": e.id, "type": e.type, "at": e.at.isoformat()} for e in context["evidence"]],
         "history": [
-            {"action": a.action, "status": a.to_status, "by": u.email, "at": a.at.isoformat(), "text": a.text}
+            {
+                "action": a.action,
+                "status": a.to_status,
+                "by": u.email,
+                "at": a.at.isoformat(),
+                "text": a.text,
+                "attachments": [
+                    {
+                        "id": f.id,
+                        "name": f.original_name,
+                        "type": f.content_type,
+                        "size": f.size,
+                        "url": f"/flags/{flag.id}/attachments/{f.id}",
+                    }
+                    for f in context["attachments"].get(a.id, [])
+                ],
+            }
             for a, u in context["history"]
         ],
         "actions": context["actions"],
@@ -128,45 +245,28 @@ class FlagsController(Controller):
     path = "/flags"
     guards = [roles(Role.admin, Role.supervisor, Role.operator)]
     include_in_schema = False
+    exception_handlers = {BadFilter: _bad_filter}
 
     @get("/", name="flags", sync_to_thread=True)
     def index(
         self,
         request: Request[Any, Any, Any],
         db_session: DB,
-        department: FromQuery[str] = "",
-        kind: FromQuery[str] = "",
-        level: FromQuery[str] = "",
-        status: FromQuery[str] = "",
         page: FromQuery[int] = 1,
+        per_page: FromQuery[int] = DEFAULT_PER_PAGE,
         format: FromQuery[str] = "html",
     ) -> Template | dict[str, Any]:
-        f = _filter(request, department, kind, level, status)
-        found = paginate_rows(db_session, flag_select(f), page)
-        rows = [as_row(row) for row in found.items]
-        counts = flag_counts(db_session, f)
+        # The filters are read by _filter from the address, the same way for every renderer.
+        f = _filter(request)
         if format == "json":
+            found = paginate_rows(db_session, flag_select(f), page, per_page)
             return {
-                "page": found.number,
-                "pages": found.pages,
-                "total": found.total,
-                "counts": counts,
-                "flags": [r.as_dict() for r in rows],
+                **found.as_dict(),
+                "sort": f.sort,
+                "counts": flag_counts(db_session, f),
+                "flags": [{"id": r.id, **r.as_dict()} for r in map(as_row, found.items)],
             }
-        return Template(
-            "flags/index.html",
-            context={
-                "page": found,
-                "rows": rows,
-                "counts": counts,
-                "filter": f,
-                "kinds": [r.kind for r in RULES],
-                "levels": [lv.value for lv in Level],
-                "statuses": [s.value for s in FlagStatus],
-                "departments": _departments(db_session) if f.only_department is None else [],
-                "query": request.url.query or "",
-            },
-        )
+        return _queue_page(request, db_session, f, page, per_page)
 
     @get("/{flag_id:int}", name="flag", sync_to_thread=True)
     def detail(
@@ -183,46 +283,13 @@ class FlagsController(Controller):
             return _flag_dict(context)
         return Template("flags/detail.html", context={**context, "errors": {}, "text": ""})
 
-    @post("/{flag_id:int}/act", name="flag_act", sync_to_thread=True)
-    def take_action(
-        self, request: Request[Any, Any, Any], db_session: DB, flag_id: FromPath[int], data: FormData
-    ) -> Template | Redirect:
-        user = _user(request)
-        flag = get_in_scope(db_session, Flag, flag_id, user)
-        action, written = text(data, "action"), text(data, "text")
-        try:
-            act(
-                db_session,
-                flag,
-                action,
-                user,
-                written,
-                now=utcnow(),
-                cal=load_calendar(db_session),
-                tz=runtime(request).settings.tz,
-                thresholds=load_thresholds(db_session),
-            )
-        except ReviewError as exc:
-            db_session.rollback()
-            context = _flag_context(db_session, flag, user)
-            errors = {"text": _(exc.message, **exc.args_)}
-            return Template(
-                "flags/detail.html", context={**context, "errors": errors, "text": written}, status_code=400
-            )
-        flash(request, "success", _("Recorded."))
-        return Redirect(f"/flags/{flag_id}")
-
     @get("/export.xlsx", name="flags_xlsx", sync_to_thread=True)
     def export_xlsx(
         self,
         request: Request[Any, Any, Any],
         db_session: DB,
-        department: FromQuery[str] = "",
-        kind: FromQuery[str] = "",
-        level: FromQuery[str] = "",
-        status: FromQuery[str] = "",
     ) -> Response[bytes]:
-        rows = flag_rows(db_session, _filter(request, department, kind, level, status), EXPORT_LIMIT)
+        rows = flag_rows(db_session, _filter(request), EXPORT_LIMIT)
         headers, values = _export_rows(request, rows)
         body = xlsx_bytes(_("Flags"), headers, values, widths=(24, 12, 16, 22, 9, 6, 18, 18, 10))
         return _attachment(body, "flags.xlsx", XLSX)
@@ -232,14 +299,134 @@ class FlagsController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: DB,
-        department: FromQuery[str] = "",
-        kind: FromQuery[str] = "",
-        level: FromQuery[str] = "",
-        status: FromQuery[str] = "",
     ) -> Response[bytes]:
-        rows = flag_rows(db_session, _filter(request, department, kind, level, status), EXPORT_LIMIT)
+        rows = flag_rows(db_session, _filter(request), EXPORT_LIMIT)
         headers, values = _export_rows(request, rows)
         return _attachment(csv_text(headers, values).encode("utf-8"), "flags.csv", "text/csv; charset=utf-8")
+
+    @post("/act", name="flags_act", sync_to_thread=True, guards=[roles(Role.admin, Role.supervisor)])
+    def act_on_selected(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DB,
+        data: FormData,
+        page: FromQuery[int] = 1,
+        per_page: FromQuery[int] = DEFAULT_PER_PAGE,
+    ) -> Template | Redirect:
+        """One action and one reason for every selected flag, all or none; the form posts to
+        ``/flags/act?<the queue's query>`` so that the queue comes back as it was."""
+        f = _filter(request)
+        action, written = text(data, "action"), text(data, "text")
+        raw = data.get("flag", [])
+        values = [str(v) for v in (raw if isinstance(raw, list) else [raw])]
+        tz = runtime(request).settings.tz
+        try:
+            ids = parse_ids(values)
+            begin_writing(db_session)
+            records = act_on_many(
+                db_session,
+                ids,
+                action,
+                _user(request),
+                written,
+                now=utcnow(),
+                cal=load_calendar(db_session),
+                tz=tz,
+                thresholds=load_thresholds(db_session),
+            )
+        except BulkRefused as exc:
+            db_session.rollback()
+            errors = [_(exc.message, **exc.args_)] if exc.message else []
+            bulk = {
+                "errors": errors + [_problem_text(p) for p in exc.problems],
+                "selected": set(values),
+                "action": action,
+                "text": written,
+            }
+            return _queue_page(request, db_session, f, page, per_page, bulk=bulk, status_code=400)
+        flash(request, "success", ngettext("%(num)d flag recorded.", "%(num)d flags recorded.", len(records)))
+        return Redirect(_queue_url(f, page, per_page))
+
+
+async def _form(request: Request[Any, Any, Any]) -> FormMultiDict:
+    # A reply with files comes as multipart, every other action as a plain form: form() reads both.
+    return await request.form()
+
+
+def _uploads(form: FormMultiDict) -> list[Upload]:
+    # A file input left empty sends a part without a file name, which arrives as a plain string.
+    return [Upload(f.filename, f.file) for f in form.getall("files", []) if isinstance(f, UploadFile)]
+
+
+def review_controller(max_upload_bytes: int) -> type[Controller]:
+    """Acting on a flag, with the upload routes' body limit: a reply or report may carry files."""
+
+    class FlagReviewController(Controller):
+        path = "/flags"
+        guards = [roles(Role.admin, Role.supervisor, Role.operator)]
+        include_in_schema = False
+        request_max_body_size = max_upload_bytes
+
+        @post(
+            "/{flag_id:int}/act", name="flag_act", sync_to_thread=True, dependencies={"form": Provide(_form)}
+        )
+        def take_action(
+            self,
+            request: Request[Any, Any, Any],
+            db_session: DB,
+            flag_id: FromPath[int],
+            form: NamedDependency[FormMultiDict],
+        ) -> Template | Redirect:
+            user = _user(request)
+            flag = get_in_scope(db_session, Flag, flag_id, user)
+            data = form.dict()
+            action, written = text(data, "action"), text(data, "text")
+            settings = runtime(request).settings
+            now = utcnow()
+            uploads = _uploads(form)
+            try:
+                record = act(
+                    db_session,
+                    flag,
+                    action,
+                    user,
+                    written,
+                    now=now,
+                    cal=load_calendar(db_session),
+                    tz=settings.tz,
+                    thresholds=load_thresholds(db_session),
+                )
+                # Same transaction: a refused file undoes the action, a failed commit the files.
+                attach(
+                    db_session,
+                    record,
+                    uploads,
+                    user=user,
+                    data_dir=settings.data_dir,
+                    max_bytes=settings.max_attachment_bytes,
+                    now=now,
+                )
+            except ReviewError as exc:
+                return _refused(db_session, flag, user, _(exc.message, **exc.args_), written)
+            except AttachmentRefused as exc:
+                return _refused(db_session, flag, user, exc.phrase.text(_), written)
+            finally:
+                for upload in uploads:
+                    upload.stream.close()
+            flash(request, "success", _("Recorded."))
+            return Redirect(f"/flags/{flag_id}")
+
+    return FlagReviewController
+
+
+def _refused(db: Session, flag: Flag, user: User, message: str, written: str) -> Template:
+    db.rollback()
+    context = _flag_context(db, flag, user)
+    return Template(
+        "flags/detail.html",
+        context={**context, "errors": {"text": message}, "text": written},
+        status_code=400,
+    )
 
 
 def _departments(db: Session) -> list[Department]:

@@ -24,6 +24,7 @@ from powerlists.zipcheck import WorkbookRefused, ZipLimits
 from tracker.accounts.guards import current_user, roles
 from tracker.accounts.models import Role, User
 from tracker.accounts.scope import get_in_scope, visible_department
+from tracker.audit.records import record_publication
 from tracker.i18n import gettext as _
 from tracker.web.dates import today
 from tracker.web.flash import flash
@@ -121,11 +122,13 @@ class PowerListManageController(Controller):
         power_list = get_in_scope(db_session, PowerList, list_id, _user(request))
         department = db_session.get(Department, power_list.department_id)
         assert department is not None
+        now = utcnow()
         try:
-            publish(db_session, power_list, utcnow())
+            publish(db_session, power_list, now)
         except ImportConflict as exc:
             db_session.rollback()
             return _page(request, db_session, department, refusal=_(exc.message), status=409)
+        record_publication(db_session, power_list, now)
         flash(
             request,
             "success",

@@ -15,17 +15,21 @@ from sqlalchemy import Row
 from sqlmodel import Session, select
 
 from powerlists.categories import CHINESE, ENGLISH, Category
+from powerlists.columns import utcnow
 from powerlists.departments import by_code
 from powerlists.fields import ITEM_COLUMNS
 from powerlists.importer import load_items, version_in_force, versions
 from powerlists.models import Department, PowerItem, PowerList
 from powerlists.queries import ItemDetail, item_detail, search_items
 from powerlists.template import to_json, write_csv, write_template, write_workbook
+from tracker.audit.published import publish_once
 from tracker.i18n import current_language
 from tracker.i18n import gettext as _
 from tracker.web.dates import today
 from tracker.web.forms import DB
 from tracker.web.pagination import DEFAULT_PER_PAGE, Page, paginate_rows
+from tracker.web.runtime import runtime
+from tracker.web.transparency import proof_headers
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PUBLIC_CACHE = {"cache-control": "public, max-age=300"}
@@ -44,11 +48,20 @@ def field_names() -> dict[str, str]:
     return labels
 
 
-def _download(body: bytes, filename: str, media_type: str) -> Response[bytes]:
+MEDIA_TYPES = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+def _download(
+    body: bytes, filename: str, media_type: str, extra: dict[str, str] | None = None
+) -> Response[bytes]:
     return Response(
         body,
         media_type=media_type,
-        headers={**PUBLIC_CACHE, "content-disposition": f'attachment; filename="{filename}"'},
+        headers={
+            **PUBLIC_CACHE,
+            "content-disposition": f'attachment; filename="{filename}"',
+            **(extra or {}),
+        },
     )
 
 
@@ -205,18 +218,27 @@ class PowersController(Controller):
         request: Request[Any, Any, Any], db_session: Session, code: str, version: int | None, fmt: str
     ) -> Response[bytes]:
         department, power_list = department_list(db_session, code, version, today(request))
-        items = load_items(db_session, power_list.id)  # type: ignore[arg-type]
+        language = current_language()
+
+        def make() -> bytes:
+            items = load_items(db_session, power_list.id)  # type: ignore[arg-type]
+            if fmt == "json":
+                data = to_json(department.code, power_list.version, power_list.effective_from, items)
+                return json.dumps(data, ensure_ascii=False).encode()
+            if fmt == "csv":
+                text = io.StringIO()
+                write_csv(items, text, language=language)
+                return text.getvalue().encode("utf-8")
+            buffer = io.BytesIO()
+            write_workbook(items, buffer, language=language)
+            return buffer.getvalue()
+
+        # Published once per version, format (and language, for the headers) and served as stored.
+        stored_name = f"powerlist/{department.code}/v{power_list.version}/" + (
+            "list.json" if fmt == "json" else f"{language}.{fmt}"
+        )
+        export, body = publish_once(
+            db_session, runtime(request).settings, stored_name, MEDIA_TYPES[fmt], make, utcnow()
+        )
         name = f"powerlist-{department.code}-v{power_list.version}.{fmt}"
-        if fmt == "json":
-            body = json.dumps(
-                to_json(department.code, power_list.version, power_list.effective_from, items),
-                ensure_ascii=False,
-            )
-            return _download(body.encode(), name, "application/json")
-        if fmt == "csv":
-            text = io.StringIO()
-            write_csv(items, text, language=current_language())
-            return _download(text.getvalue().encode("utf-8"), name, "text/csv; charset=utf-8")
-        buffer = io.BytesIO()
-        write_workbook(items, buffer, language=current_language())
-        return _download(buffer.getvalue(), name, XLSX)
+        return _download(body, name, export.media_type, proof_headers(export))

@@ -12,12 +12,16 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
+from sqlmodel import Session
 
 from tracker.accounts.csrf import FIELD as CSRF_FIELD
 from tracker.accounts.csrf import csrf_token
+from tracker.accounts.guards import current_user
 from tracker.i18n import babel_locale, current_language, translations
+from tracker.notify.reading import unread_count
 from tracker.settings import LANGUAGES
 from tracker.web.flash import take_flashes
+from tracker.web.runtime import runtime
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 LANGUAGE_NAMES = {"zh-CN": "中文", "en": "English"}
@@ -50,6 +54,18 @@ def _local_time(context: Context, value: datetime | None, fmt: str = "yyyy-MM-dd
 
 
 @pass_context
+def _unread_count(context: Context) -> int:
+    """The header's inbox count, asked only by pages that show it (a session of its own: templates
+    have no database)."""
+    request = context["request"]
+    user = current_user(request)
+    if user is None or user.id is None:
+        return 0
+    with Session(runtime(request).engine) as db:
+        return unread_count(db, user.id)
+
+
+@pass_context
 def _query(context: Context, **changes: Any) -> str:
     """The current query string with some parameters changed (for pagination and filter links)."""
     params = dict(context["request"].query_params)
@@ -69,6 +85,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
         current_language=current_language,
         languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
         query=_query,
+        unread_count=_unread_count,
     )
     env.filters["local_time"] = _local_time
 
