@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -14,9 +15,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from tests.conftest import Cast, post_form
-from tests.test_cases_ingest import send
+from tests.test_cases_ingest import NOW, received, send
 from tests.test_flag_scans import at, event, scan
 from tracker.flags.models import Flag
+from tracker.flags.scans import deadline_scan
 
 
 def flagged(engine: Engine, db: Session, cast: Cast) -> None:
@@ -184,3 +186,24 @@ def test_another_departments_flag_is_not_found_for_an_operator(
     flag_id = _a_flag_id(db, "refused_without_reason")  # department A's
     assert as_op_b.get(f"/flags/{flag_id}").status_code == 404
     assert as_op_b.get(f"/flags/{flag_id}?format=json").status_code == 404
+
+
+def test_a_flag_page_shows_the_case_timeline_with_the_flagged_step_and_evidence_marked(
+    db: Session, listed: Cast, as_supervisor: TestClient[Litestar]
+) -> None:
+    send(
+        db,
+        listed.dept_a.id,
+        received("C-1"),
+        {"case": "C-1", "type": "step_started", "at": "2026-03-02T10:00:00", "step": 1},
+    )
+    deadline_scan(db, NOW)
+    db.commit()
+    flag = db.exec(select(Flag).where(Flag.kind == "step_overdue")).first()
+    assert flag is not None and flag.step == 1
+    page = as_supervisor.get(f"/flags/{flag.id}")
+    assert page.status_code == 200
+    assert "The case&#39;s timeline" in page.text or "The case's timeline" in page.text
+    flagged_rows = re.findall(r'<tr class="flagged"><td>([^<]*)', page.text)
+    assert flagged_rows and flagged_rows[0].startswith("1. ")
+    assert page.text.count('class="flagged"') == 1 + len(flag.evidence)

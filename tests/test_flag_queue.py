@@ -209,6 +209,19 @@ def test_the_queue_sorts_both_ways_with_ties_in_id_order(
     assert every_renderer(as_supervisor, f"sort={sort}") == expected
 
 
+def test_the_queue_sorts_by_deadline_with_the_flags_without_one_last_either_way(
+    queue: Queue, db: Session, as_supervisor: TestClient[Litestar]
+) -> None:
+    soon = utcnow() + timedelta(days=2)
+    for ref, due in (("A-2", soon), ("B-1", soon + timedelta(days=5))):
+        flag = db.get(Flag, queue.ids[ref])
+        assert flag is not None
+        flag.due_at = due
+    db.commit()
+    assert every_renderer(as_supervisor, "sort=due") == ["A-2", "B-1", "A-1", "B-2"]
+    assert every_renderer(as_supervisor, "sort=-due") == ["B-1", "A-2", "B-2", "A-1"]
+
+
 def test_column_headers_sort_and_pagination_links_keep_the_filters(
     queue: Queue, as_supervisor: TestClient[Litestar]
 ) -> None:

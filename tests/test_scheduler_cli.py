@@ -52,6 +52,7 @@ def test_scheduler_once_prints_what_it_raised_and_flags_list_shows_it(
         "since": "2026-03-31T15:59:59.999999+00:00",
         "detected_at": "2026-04-01T01:00:00+00:00",
         "status": "open",
+        "due_at": None,
     }
     assert len(json.loads(listed.ok("flags", "list", "--department", "scjg", "--format", "json"))) == 5
     assert "5 flag(s)" in listed.ok("flags", "list")

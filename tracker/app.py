@@ -81,7 +81,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             yield
         finally:
             app.state.after_ingest = None
-            scheduler.shutdown(wait=False)
+            # Let a running job finish: it holds a lock and an open transaction.
+            scheduler.shutdown(wait=True)
 
     return Litestar(
         route_handlers=[

@@ -290,24 +290,29 @@ def load_settings(environ: Mapping[str, str] | None = None, *, create_secret: bo
     )
 
 
+def create_private_file(path: Path, content: bytes, setting: str) -> None:
+    """Write ``path`` with mode 0600 unless it exists; of two processes starting together, one wins."""
+    if path.exists():
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        try:
+            os.link(tmp, path)  # link() refuses an existing name, unlike rename()
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    except OSError as exc:
+        raise ConfigError(f"{setting}: cannot create {path}: {exc.strerror}") from None
+
+
 def stored_secret_key(data_dir: Path) -> str:
     """The key kept in ``data_dir/secret_key``, generated on first use with mode 0600."""
     path = data_dir / "secret_key"
-    if not path.exists():
-        try:
-            data_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".secret_key.")  # mode 0600
-            with os.fdopen(fd, "w", encoding="ascii") as handle:
-                handle.write(secrets.token_urlsafe(48) + "\n")
-            try:
-                # link() refuses an existing name: of two processes starting together, one key wins.
-                os.link(tmp, path)
-            except FileExistsError:
-                pass
-            finally:
-                os.unlink(tmp)
-        except OSError as exc:
-            raise ConfigError(f"TRACKER_DATA_DIR: cannot create {path}: {exc.strerror}") from None
+    create_private_file(path, (secrets.token_urlsafe(48) + "\n").encode("ascii"), "TRACKER_DATA_DIR")
     key = path.read_text(encoding="ascii").strip()
     if len(key) < 32:
         raise ConfigError(f"{path}: the stored secret key is too short; delete the file to regenerate it")

@@ -4,37 +4,22 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from tracker.settings import ConfigError
+from tracker.settings import ConfigError, create_private_file
 
 
 def load_or_create(path: Path) -> Ed25519PrivateKey:
     """The private key in ``path`` (PEM, PKCS#8), generated with mode 0600 when there is none."""
     if not path.exists():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            pem = Ed25519PrivateKey.generate().private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".audit_key.")  # mode 0600
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(pem)
-            try:
-                # link() refuses an existing name: of two processes starting together, one key wins.
-                os.link(tmp, path)
-            except FileExistsError:
-                pass
-            finally:
-                os.unlink(tmp)
-        except OSError as exc:
-            raise ConfigError(f"TRACKER_AUDIT_KEY_FILE: cannot create {path}: {exc.strerror}") from None
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        create_private_file(path, pem, "TRACKER_AUDIT_KEY_FILE")
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError) as exc:

@@ -38,6 +38,7 @@ SORTS: dict[str, ColumnElement[Any] | Mapped[Any]] = {
     "status": case(_STAGE, value=col(Flag.status), else_=len(_STAGE)),
     "case": col(Case.ref),
     "power": col(Case.power_code),
+    "due": col(Flag.due_at),  # flags with no deadline last, either way
 }
 KINDS = (*(r.kind for r in RULES), *escalation.KINDS)  # every kind a flag can have
 DEFAULT_SORT = "-detected"  # newest found first
@@ -184,6 +185,7 @@ class FlagRow:
     since: datetime
     detected_at: datetime
     status: str
+    due_at: datetime | None  # of the department's reply or rectification, while one is awaited
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -196,6 +198,7 @@ class FlagRow:
             "since": self.since.isoformat(),
             "detected_at": self.detected_at.isoformat(),
             "status": self.status,
+            "due_at": self.due_at.isoformat() if self.due_at else None,
         }
 
 
@@ -238,8 +241,8 @@ def _ordered(stmt: Select[Any], sort: str) -> Select[Any]:
     column = SORTS[key.removeprefix("-")]
     # The id breaks ties in the same direction, so equal rows keep one order across pages and exports.
     if descending:
-        return stmt.order_by(column.desc(), col(Flag.id).desc())
-    return stmt.order_by(column.asc(), col(Flag.id).asc())
+        return stmt.order_by(column.desc().nulls_last(), col(Flag.id).desc())
+    return stmt.order_by(column.asc().nulls_last(), col(Flag.id).asc())
 
 
 def flag_select(f: FlagFilter) -> Select[Any]:
@@ -265,6 +268,7 @@ def as_row(row: Any) -> FlagRow:
         since=flag.since,
         detected_at=flag.detected_at,
         status=flag.status,
+        due_at=flag.due_at,
     )
 
 

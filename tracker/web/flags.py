@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import FormMultiDict, UploadFile
@@ -21,6 +22,7 @@ from tracker.accounts.models import Role, User
 from tracker.accounts.scope import get_in_scope, visible_department
 from tracker.calendar_store import load_calendar
 from tracker.cases.models import Case, CaseEvent
+from tracker.cases.queries import timeline
 from tracker.db import begin_writing
 from tracker.exports.tables import csv_text, xlsx_bytes
 from tracker.flags.attachments import (
@@ -155,6 +157,7 @@ def _export_rows(
         _("Since"),
         _("Detected"),
         _("Status"),
+        _("Deadline"),
     ]
 
     def local(value: Any) -> Any:  # Excel has no time zones: local wall-clock time
@@ -171,14 +174,17 @@ def _export_rows(
             local(r.since),
             local(r.detected_at),
             r.status,
+            local(r.due_at) if r.due_at else None,
         ]
         for r in rows
     )
 
 
-def _flag_context(db: Session, flag: Flag, user: User) -> dict[str, Any]:
+def _flag_context(db: Session, flag: Flag, user: User, tz: ZoneInfo) -> dict[str, Any]:
     case = db.get(Case, flag.case_id)
     assert case is not None
+    # The case's timeline, with the flagged step and the evidence marked.
+    story = timeline(db, case, load_calendar(db), tz, utcnow())
     evidence = (
         list(
             db.exec(select(CaseEvent).where(col(CaseEvent.id).in_(flag.evidence)).order_by(col(CaseEvent.at)))
@@ -192,6 +198,9 @@ def _flag_context(db: Session, flag: Flag, user: User) -> dict[str, Any]:
         "flag": flag,
         "case": case,
         "evidence": evidence,
+        "t": story,
+        "flagged_step": flag.step,
+        "evidence_ids": set(flag.evidence),
         "history": steps,
         "attachments": attachments_of(db, (a.id for a, _u in steps if a.id is not None)),
         "actions": actions,
@@ -278,7 +287,7 @@ class FlagsController(Controller):
     ) -> Template | dict[str, Any]:
         user = _user(request)
         flag = get_in_scope(db_session, Flag, flag_id, user)
-        context = _flag_context(db_session, flag, user)
+        context = _flag_context(db_session, flag, user, runtime(request).settings.tz)
         if format == "json":
             return _flag_dict(context)
         return Template("flags/detail.html", context={**context, "errors": {}, "text": ""})
@@ -291,7 +300,7 @@ class FlagsController(Controller):
     ) -> Response[bytes]:
         rows = flag_rows(db_session, _filter(request), EXPORT_LIMIT)
         headers, values = _export_rows(request, rows)
-        body = xlsx_bytes(_("Flags"), headers, values, widths=(24, 12, 16, 22, 9, 6, 18, 18, 10))
+        body = xlsx_bytes(_("Flags"), headers, values, widths=(24, 12, 16, 22, 9, 6, 18, 18, 10, 18))
         return _attachment(body, "flags.xlsx", XLSX)
 
     @get("/export.csv", name="flags_csv", sync_to_thread=True)
@@ -407,9 +416,9 @@ def review_controller(max_upload_bytes: int) -> type[Controller]:
                     now=now,
                 )
             except ReviewError as exc:
-                return _refused(db_session, flag, user, _(exc.message, **exc.args_), written)
+                return _refused(db_session, flag, user, _(exc.message, **exc.args_), written, settings.tz)
             except AttachmentRefused as exc:
-                return _refused(db_session, flag, user, exc.phrase.text(_), written)
+                return _refused(db_session, flag, user, exc.phrase.text(_), written, settings.tz)
             finally:
                 for upload in uploads:
                     upload.stream.close()
@@ -419,9 +428,9 @@ def review_controller(max_upload_bytes: int) -> type[Controller]:
     return FlagReviewController
 
 
-def _refused(db: Session, flag: Flag, user: User, message: str, written: str) -> Template:
+def _refused(db: Session, flag: Flag, user: User, message: str, written: str, tz: ZoneInfo) -> Template:
     db.rollback()
-    context = _flag_context(db, flag, user)
+    context = _flag_context(db, flag, user, tz)
     return Template(
         "flags/detail.html",
         context={**context, "errors": {"text": message}, "text": written},
