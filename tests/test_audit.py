@@ -108,8 +108,9 @@ def test_stored_events_flags_actions_and_publications_are_recorded_in_their_tran
     events = json.loads(recorded[0].body)["record"]
     assert events["columns"][:3] == ["case", "case_id", "type"]
     assert [row[::2][:2] for row in events["rows"]] == [["C-1", "received"], ["C-1", "accepted"]]
-    raised = json.loads(recorded[1].body)["record"]["flags"]
-    assert {f["kind"] for f in raised} == {f.kind for f in flags}
+    raised = json.loads(recorded[1].body)["record"]
+    kind = raised["columns"].index("kind")
+    assert {row[kind] for row in raised["rows"]} == {f.kind for f in flags}
     action = json.loads(recorded[2].body)["record"]
     assert action["action"] == "request_explanation" and action["text"] == "请说明"
 

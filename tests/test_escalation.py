@@ -323,5 +323,6 @@ def test_raised_flags_are_recorded_in_the_audit_log(db: Session, cast: Cast) -> 
     run(db, local(date(2026, 11, 26), 0, 1))
     entry = db.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc())).first()
     assert entry is not None and entry.kind == "flags"
-    [recorded] = json.loads(entry.body)["record"]["flags"]
+    record = json.loads(entry.body)["record"]
+    [recorded] = [dict(zip(record["columns"], row, strict=True)) for row in record["rows"]]
     assert (recorded["kind"], recorded["origin_id"]) == (EXPLANATION_OVERDUE, flag.id)

@@ -167,7 +167,7 @@ def _case_kinds() -> list[_Kind]:
 
 def insert_due_flags(db: Session, since: datetime | None, now: datetime) -> list[Row[Any]]:
     """Insert the flags of every deadline kind whose moment fell in the window; returns the new ones
-    (every column but detected_at, which is ``now``)."""
+    as (id, case_id, kind, level, step, since): what the audit log records of them."""
     dialect_name = db.get_bind().dialect.name
     json = _Json(dialect_name)
     dialect = postgresql if dialect_name == "postgresql" else sqlite
@@ -196,16 +196,7 @@ def insert_due_flags(db: Session, since: datetime | None, now: datetime) -> list
             .from_select(FLAG_COLUMNS, rows)
             .on_conflict_do_nothing()
             .returning(
-                flag_t.c.id,
-                flag_t.c.case_id,
-                flag_t.c.department_id,
-                flag_t.c.kind,
-                flag_t.c.level,
-                flag_t.c.step,
-                flag_t.c.since,
-                flag_t.c.params,
-                flag_t.c.evidence,
-                flag_t.c.status,
+                flag_t.c.id, flag_t.c.case_id, flag_t.c.kind, flag_t.c.level, flag_t.c.step, flag_t.c.since
             )
         )
         inserted += db.execute(statement).all()

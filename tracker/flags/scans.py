@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from powerlists.models import PowerItem
-from tracker.audit.chain import Change, append
+from tracker.audit.chain import Change, append, utc_text
 from tracker.bulk import one_of
 from tracker.cases.models import Case, CaseEvent, CaseStep
 from tracker.db import begin_writing
@@ -173,11 +173,31 @@ def _insert(db: Session, case_ids: Sequence[int], rows: list[dict[str, Any]]) ->
     return new
 
 
-def record_flags(db: Session, flags: Sequence[dict[str, Any]], refs: dict[int, str], now: datetime) -> None:
-    """One audit entry for the flags just raised (last in the transaction: it holds the log's head)."""
-    if flags:
-        records = [{**f, "case": refs[f["case_id"]]} for f in flags]
-        append(db, [Change("flags", f"{records[0]['id']}:{len(records)}", {"flags": records})], at=now)
+AUDIT_FLAG_COLUMNS = ("id", "case", "case_id", "kind", "level", "step", "since", "origin_id")
+
+
+def record_flags(
+    db: Session, flags: Sequence[Mapping[Any, Any]], refs: dict[int, str], now: datetime
+) -> None:
+    """One audit entry for the flags just raised, as a table (the scans raise thousands at once);
+    last in the transaction, for it holds the log's head until the commit."""
+    if not flags:
+        return
+    rows = [
+        [
+            f["id"],
+            refs[f["case_id"]],
+            f["case_id"],
+            f["kind"],
+            f["level"],
+            f["step"],
+            utc_text(f["since"]),
+            f.get("origin_id", 0),
+        ]
+        for f in flags
+    ]
+    record = {"detected_at": utc_text(now), "columns": AUDIT_FLAG_COLUMNS, "rows": rows}
+    append(db, [Change("flags", f"{rows[0][0]}:{len(rows)}", record)], at=now)
 
 
 def _row(case: CaseView, finding: Finding, now: datetime) -> dict[str, Any]:
@@ -261,7 +281,7 @@ def deadline_scan(db: Session, now: datetime, thresholds: Thresholds | None = No
     rows = insert_due_flags(db, _mark(db, DEADLINE_SCAN), now)
     refs = _refs(db, {row.case_id for row in rows})
     _set_mark(db, DEADLINE_SCAN, now)
-    record_flags(db, [{**row._asdict(), "detected_at": now} for row in rows], refs, now)
+    record_flags(db, [row._mapping for row in rows], refs, now)
     return [Raised(r.case_id, refs[r.case_id], r.kind, r.level, r.step, r.since) for r in rows]
 
 
