@@ -16,10 +16,12 @@ from powerlists.columns import utcnow
 from tracker.accounts.sessions import SessionPolicy, purge_ended_sessions
 from tracker.accounts.throttle import purge_old_attempts
 from tracker.audit import checkpoints, keys
+from tracker.calendar_store import load_calendar
 from tracker.db import session_scope
 from tracker.flags import escalation, scans
 from tracker.leases import acquire, release
 from tracker.notify import flag_events, mailer
+from tracker.scorecards.refresh import refresh
 from tracker.settings import Settings
 
 log = logging.getLogger("scheduler")
@@ -65,6 +67,12 @@ def audit_checkpoint(engine: Engine, settings: Settings, now: datetime) -> int:
         return 0 if checkpoints.checkpoint(db, key, now) is None else 1
 
 
+def scorecards(engine: Engine, settings: Settings, now: datetime) -> int:
+    """Refresh the rollups of the months that changed and the scorecards built on them."""
+    with session_scope(engine) as db:
+        return refresh(db, now, load_calendar(db), settings.tz).scorecards
+
+
 def supervision_deadlines(engine: Engine, settings: Settings, now: datetime) -> int:
     """Flag overdue explanations, escalate unrectified yellow cards, send today's reminders."""
     with session_scope(engine) as db:
@@ -88,6 +96,7 @@ JOBS: tuple[Job, ...] = (
     Job("event_scan", timedelta(minutes=1), event_scan),
     Job("housekeeping", timedelta(minutes=15), housekeeping),
     Job("audit_checkpoint", timedelta(hours=1), audit_checkpoint),
+    Job("scorecards", timedelta(hours=1), scorecards),
     Job(escalation.JOB, timedelta(minutes=15), supervision_deadlines),
     Job("notify", timedelta(minutes=1), notify),
     Job("send_mail", timedelta(minutes=1), send_mail),

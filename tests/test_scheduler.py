@@ -210,6 +210,7 @@ def test_the_scans_and_housekeeping_are_the_registered_jobs() -> None:
         ("event_scan", timedelta(minutes=1)),
         ("housekeeping", timedelta(minutes=15)),
         ("audit_checkpoint", timedelta(hours=1)),
+        ("scorecards", timedelta(hours=1)),
         ("supervision_deadlines", timedelta(minutes=15)),
         ("notify", timedelta(minutes=1)),
         ("send_mail", timedelta(minutes=1)),

@@ -34,6 +34,7 @@ def import_models() -> None:
     import tracker.flags.models
     import tracker.leases
     import tracker.notify.models
+    import tracker.scorecards.models
     import tracker.thresholds  # noqa: F401
 
 

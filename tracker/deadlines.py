@@ -24,10 +24,10 @@ Pure: plain values in, plain values out; no database, no web, no "now". Dates ar
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from powerlists.limits import Limit
@@ -56,6 +56,14 @@ class Suspension:
     def __post_init__(self) -> None:
         _require_aware("a suspension's start", self.start)
         _require_aware("a suspension's end", self.end)
+
+
+def stored_suspensions(stored: Iterable[Sequence[Any]]) -> list[Suspension]:
+    """A case's ``suspensions`` column ([start, end or null, lawful] with ISO times) as Suspensions."""
+    return [
+        Suspension(datetime.fromisoformat(s), datetime.fromisoformat(e) if e else None, bool(lawful))
+        for s, e, lawful in stored
+    ]
 
 
 @dataclass(frozen=True)
@@ -215,3 +223,16 @@ def stalled_from(last_event_at: datetime, workdays: int, cal: WorkCalendar, tz: 
     ``workdays``-th working day after that event's date."""
     day, _walk = add_working_days(cal, last_event_at.astimezone(tz).date(), workdays)
     return end_of_day(day, tz)
+
+
+def workdays_used(
+    start: datetime, decided: datetime, suspensions: Iterable[Suspension], cal: WorkCalendar, tz: ZoneInfo
+) -> int:
+    """Working days from acceptance to decision (those after the start day, through the decision
+    day), less the working days lawful suspensions stopped the clock (行政许可法 art. 45)."""
+    after, through = start.astimezone(tz).date(), decided.astimezone(tz).date()
+    key = ("working_days_between", after, through)
+    if key not in cal.memo:
+        cal.memo[key] = working_days_between(cal, after, through)
+    between: int = cal.memo[key]
+    return max(0, between - _shift(suspensions, cal, tz).workdays)

@@ -20,7 +20,7 @@ from powerlists.messages import N_
 class Threshold:
     name: str
     default: int
-    unit: str  # "workdays" or "hours"
+    unit: str  # "workdays", "hours", "cases", "weight" or "percent"
     help: str
     per_item: bool  # an admin may set it for one power item
 
@@ -61,6 +61,44 @@ THRESHOLDS: tuple[Threshold, ...] = (
         N_("Flag an event recorded more than this many hours after it says it happened."),
         per_item=False,
     ),
+    # The scorecards' grading (published on every scorecard with how it was computed).
+    Threshold(
+        "ranking_min_cases",
+        30,
+        "cases",
+        N_("Rank and grade a department only with at least this many decided cases in the period."),
+        per_item=False,
+    ),
+    Threshold(
+        "weight_on_time_promised",
+        40,
+        "weight",
+        N_("Weight of the on-time rate against the promised limit in the quarterly score."),
+        per_item=False,
+    ),
+    Threshold(
+        "weight_on_time_statutory",
+        40,
+        "weight",
+        N_("Weight of the on-time rate against the statutory limit in the quarterly score."),
+        per_item=False,
+    ),
+    Threshold(
+        "weight_rectified",
+        20,
+        "weight",
+        N_("Weight of the share of confirmed violations rectified on time in the quarterly score."),
+        per_item=False,
+    ),
+    Threshold(
+        "grade_excellent",
+        95,
+        "percent",
+        N_("Lowest score (0–100) graded excellent (优秀)."),
+        per_item=False,
+    ),
+    Threshold("grade_good", 85, "percent", N_("Lowest score (0–100) graded good (良好)."), per_item=False),
+    Threshold("grade_pass", 70, "percent", N_("Lowest score (0–100) graded pass (合格)."), per_item=False),
 )
 BY_NAME = {t.name: t for t in THRESHOLDS}
 
@@ -112,7 +150,7 @@ def load_thresholds(db: Session) -> Thresholds:
 
 
 # A threshold past these is a typo, not a policy: a year of working days, a month of hours.
-MAXIMUM = {"workdays": 250, "hours": 720}
+MAXIMUM = {"workdays": 250, "hours": 720, "cases": 100_000, "weight": 100, "percent": 100}
 
 
 class ThresholdError(ValueError):

@@ -27,7 +27,7 @@ from tracker.calendar import WorkCalendar
 from tracker.cases.events import EventIn, EventRejected, parse_event
 from tracker.cases.models import Case, CaseEvent, CaseStatus, CaseStep, EventType, SuspendReason
 from tracker.db import begin_writing
-from tracker.deadlines import CaseFacts, StepFacts, Suspension, compute, stalled_from, warning_from
+from tracker.deadlines import CaseFacts, StepFacts, compute, stalled_from, stored_suspensions, warning_from
 from tracker.thresholds import DEFAULTS, Thresholds, load_thresholds
 
 OPEN = (CaseStatus.open, CaseStatus.suspended)
@@ -264,10 +264,7 @@ def facts_of(case: CaseState, item: PowerItem | None, steps: Sequence[StepState]
         accepted_at=case.accepted_at or case.received_at,
         statutory=_limit(item.statutory_value, item.statutory_unit) if item else None,
         promised=_limit(item.promised_value, item.promised_unit) if item else None,
-        suspensions=tuple(
-            Suspension(datetime.fromisoformat(s), datetime.fromisoformat(e) if e else None, bool(lawful))
-            for s, e, lawful in case.suspensions
-        ),
+        suspensions=tuple(stored_suspensions(case.suspensions)),
         steps=tuple(
             StepFacts(s.seq, _limit(s.limit_value, s.limit_unit), s.started_at, s.completed_at) for s in steps
         ),

@@ -15,6 +15,7 @@ from tracker.cli.departments import departments
 from tracker.cli.flags import flags
 from tracker.cli.powerlist import powerlist
 from tracker.cli.scheduler import scheduler
+from tracker.cli.scorecards import scorecards
 from tracker.cli.serve import serve
 from tracker.cli.users import users
 from tracker.settings import ConfigError
@@ -28,7 +29,20 @@ def cli() -> None:
     """
 
 
-for command in (serve, db, demo, users, departments, powerlist, cases, calendar, scheduler, flags, audit):
+for command in (
+    serve,
+    db,
+    demo,
+    users,
+    departments,
+    powerlist,
+    cases,
+    calendar,
+    scheduler,
+    flags,
+    audit,
+    scorecards,
+):
     cli.add_command(command)
 
 

@@ -1,0 +1,65 @@
+"""The quarterly grade (优秀 / 良好 / 合格 / 不合格): a weighted score of published figures.
+
+score = 100 × Σ weightᵢ × rateᵢ ÷ Σ weightᵢ over the rates a department has (the on-time rates
+against the promised and the statutory limit, and the share of confirmed violations rectified on
+time; a rate with no cases behind it is left out with its weight). Bands and weights are
+thresholds an admin may change; each scorecard shows the values it was graded with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from powerlists.messages import N_
+from tracker.scorecards.figures import Figures
+from tracker.thresholds import Thresholds
+
+GRADES = (
+    ("excellent", "grade_excellent", N_("excellent (优秀)")),
+    ("good", "grade_good", N_("good (良好)")),
+    ("pass", "grade_pass", N_("pass (合格)")),
+)
+FAIL = "fail"
+WEIGHTS = (
+    ("on_time_promised", "weight_on_time_promised"),
+    ("on_time_statutory", "weight_on_time_statutory"),
+    ("rectified_on_time", "weight_rectified"),
+)
+
+
+@dataclass(frozen=True)
+class Grade:
+    grade: str | None  # excellent, good, pass, fail; None with too few cases
+    score: float | None
+    parts: list[dict[str, Any]]  # each rate with its weight, as used
+    bands: dict[str, int]
+    min_cases: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "grade": self.grade,
+            "score": self.score,
+            "parts": self.parts,
+            "bands": self.bands,
+            "min_cases": self.min_cases,
+        }
+
+
+def grade(figures: Figures, thresholds: Thresholds) -> Grade:
+    min_cases = thresholds.value("ranking_min_cases")
+    bands = {name: thresholds.value(setting) for name, setting, _label in GRADES}
+    parts = []
+    for name, setting in WEIGHTS:
+        rate = getattr(figures, name).value
+        weight = thresholds.value(setting)
+        if rate is not None and weight > 0:
+            parts.append({"figure": name, "rate": rate, "weight": weight})
+    total = sum(p["weight"] for p in parts)
+    if figures.counts["decided"] < min_cases or not total:
+        return Grade(None, None, parts, bands, min_cases)
+    score = 100 * sum(p["weight"] * p["rate"] for p in parts) / total
+    for name, _setting, _label in GRADES:
+        if score >= bands[name]:
+            return Grade(name, score, parts, bands, min_cases)
+    return Grade(FAIL, score, parts, bands, min_cases)
