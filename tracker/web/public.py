@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -15,24 +15,49 @@ from powerlists.departments import by_code, search_statement
 from powerlists.importer import version_in_force, versions
 from powerlists.models import Department
 from powerlists.queries import list_items, search_items
+from tracker.scorecards.periods import ROLLING
+from tracker.scorecards.queries import confirmed_violations, department_card, overview, period_choices
 from tracker.settings import LANGUAGES
+from tracker.web.caching import public_headers
 from tracker.web.cookies import make_cookie
 from tracker.web.dates import today
 from tracker.web.forms import DB, safe_next
 from tracker.web.pagination import paginate, paginate_rows
 from tracker.web.powers import category_names
 from tracker.web.runtime import runtime
+from tracker.web.scorecard_views import card_json, chosen_period, overview_json, violation_json
 
 ONE_YEAR = 365 * 24 * 3600
+LATEST_VIOLATIONS = 10
 
 
 class PublicController(Controller):
     include_in_schema = False
 
     @get("/", name="home", sync_to_thread=True)
-    def home(self, db_session: DB) -> Template:
+    def home(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DB,
+        period: FromQuery[str] = ROLLING,
+        format: FromQuery[str] = "html",
+    ) -> Template | Response[dict[str, Any]]:
+        board = overview(db_session, chosen_period(request, period))
+        violations = confirmed_violations(db_session, limit=LATEST_VIOLATIONS)
+        headers = public_headers(request)
+        if format == "json":
+            return Response(overview_json(board, violations), headers=headers)
         count = db_session.exec(select(func.count()).select_from(Department)).one()
-        return Template("home.html", context={"department_count": count})
+        return Template(
+            "home.html",
+            context={
+                "department_count": count,
+                "board": board,
+                "violations": violations,
+                "periods": period_choices(today(request)),
+            },
+            headers=headers,
+        )
 
     @get("/departments", name="departments", sync_to_thread=True)
     def departments(self, db_session: DB, q: FromQuery[str] = "", page: FromQuery[int] = 1) -> Template:
@@ -47,17 +72,34 @@ class PublicController(Controller):
         code: FromPath[str],
         page: FromQuery[int] = 1,
         version: FromQuery[int | None] = None,
-    ) -> Template:
-        department = by_code(db_session, code)
+        period: FromQuery[str] = ROLLING,
+        format: FromQuery[str] = "html",
+    ) -> Template | Response[dict[str, Any]]:
+        department = by_code(db_session, code.removesuffix(".json"))
         if department is None:
             raise NotFoundException()
+        assert department.id is not None
+        card = department_card(db_session, department.id, chosen_period(request, period), today(request))
+        violations = confirmed_violations(db_session, department.id, limit=LATEST_VIOLATIONS)
+        headers = public_headers(request)
+        if format == "json" or code.endswith(".json"):
+            body = {
+                "department": {
+                    "code": department.code,
+                    "name": department.name,
+                    "name_en": department.name_en,
+                },
+                "scorecard": card_json(card),
+                "confirmed_violations": [violation_json(v) for v in violations],
+            }
+            return Response(body, headers=headers)
         parent = db_session.get(Department, department.parent_id) if department.parent_id else None
         children = db_session.exec(
             select(Department).where(Department.parent_id == department.id).order_by(Department.code)
         ).all()
         on = today(request)
-        in_force = version_in_force(db_session, department.id, on)  # type: ignore[arg-type]
-        all_versions = versions(db_session, department.id)  # type: ignore[arg-type]
+        in_force = version_in_force(db_session, department.id, on)
+        all_versions = versions(db_session, department.id)
         shown = in_force
         if version is not None:  # an earlier (or a future) version stays browsable
             shown = next((v for v in all_versions if v.version == version), None)
@@ -75,7 +117,11 @@ class PublicController(Controller):
                 "versions": all_versions,
                 "items": paginate_rows(db_session, items, page, 50),
                 "categories": category_names(),
+                "card": card,
+                "violations": violations,
+                "periods": period_choices(on),
             },
+            headers=headers,
         )
 
     @get("/lang/{language:str}", name="language", sync_to_thread=False)

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel.dates import format_datetime
+from babel.numbers import format_decimal, format_percent
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -53,6 +54,19 @@ def _local_time(context: Context, value: datetime | None, fmt: str = "yyyy-MM-dd
     return format_datetime(value, fmt, tzinfo=tz, locale=babel_locale())
 
 
+def _percent(value: float | None, digits: int = 1) -> str:
+    """A rate as a percentage in the reader's language; "—" when there is none."""
+    if value is None:
+        return "—"
+    return format_percent(value, "#,##0." + "0" * digits + "%" if digits else "#,##0%", locale=babel_locale())
+
+
+def _number(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    return format_decimal(value, "#,##0." + "#" * digits if digits else "#,##0", locale=babel_locale())
+
+
 @pass_context
 def _unread_count(context: Context) -> int:
     """The header's inbox count, asked only by pages that show it (a session of its own: templates
@@ -88,6 +102,8 @@ def _configure(engine: JinjaTemplateEngine) -> None:
         unread_count=_unread_count,
     )
     env.filters["local_time"] = _local_time
+    env.filters["percent"] = _percent
+    env.filters["number"] = _number
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:

@@ -1,0 +1,85 @@
+"""The public scorecard pages and their JSON twins show the figures an independent computation gives."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlmodel import Session
+
+from tests.conftest import Cast
+from tests.test_scorecards import NOW, SHANGHAI, independent, load
+from tracker.calendar import OFFICIAL
+from tracker.scorecards.models import Scorecard
+from tracker.scorecards.refresh import refresh
+from tracker.thresholds import set_threshold
+
+
+def loaded(db: Session, cast: Cast) -> None:
+    load(db, cast)
+    refresh(db, NOW, OFFICIAL, SHANGHAI)
+    db.commit()
+
+
+def test_the_overview_and_its_json_show_the_region_and_leave_a_department_under_the_floor_unranked(
+    db: Session, listed: Cast, anon: TestClient[Litestar]
+) -> None:
+    loaded(db, listed)
+    data = anon.get("/?period=2026-03&format=json").json()
+    expected = independent(db, listed.dept_a.id, {"2026-03"})  # type: ignore[arg-type]
+    assert data["region"]["counts"]["decided"] == expected["decided"] == 5
+    assert (data["region"]["on_time_promised"]["k"], data["region"]["on_time_promised"]["n"]) == expected[
+        "promised"
+    ]
+    # 5 decided cases: under the floor of 30, so shown but not ranked.
+    assert data["ranking"] == [] and data["min_cases"] == 30
+    assert [d["code"] for d in data["too_few_cases_to_rank"]] == [listed.dept_a.code]
+    page = anon.get("/?period=2026-03")
+    assert page.status_code == 200 and "too few cases to rank" in page.text
+    assert page.headers["cache-control"] == "public, max-age=300"
+
+
+def test_a_department_above_the_floor_is_ranked_and_graded_per_quarter(
+    db: Session, listed: Cast, anon: TestClient[Litestar]
+) -> None:
+    set_threshold(db, "ranking_min_cases", 3)
+    db.commit()
+    loaded(db, listed)
+    data = anon.get("/?period=2026-Q1&format=json").json()
+    [ranked] = data["ranking"]
+    assert ranked["code"] == listed.dept_a.code and ranked["rank"] == 1 and ranked["grade"] is not None
+    monthly = anon.get("/?period=2026-03&format=json").json()
+    assert monthly["ranking"][0]["grade"] is None  # grades are quarterly
+
+
+def test_the_department_page_and_its_json_twin_show_the_same_scorecard(
+    db: Session, listed: Cast, anon: TestClient[Litestar]
+) -> None:
+    loaded(db, listed)
+    code = listed.dept_a.code
+    twin = anon.get(f"/departments/{code}.json?period=2026-03").json()
+    same = anon.get(f"/departments/{code}?period=2026-03&format=json").json()
+    assert twin == same
+    expected = independent(db, listed.dept_a.id, {"2026-03"})  # type: ignore[arg-type]
+    figures = twin["scorecard"]["figures"]
+    assert figures["median_workdays"] == expected["median"] and figures["p90_workdays"] == expected["p90"]
+    trend = twin["scorecard"]["trend"]
+    assert len(trend) == 12
+    for t in trend:  # each month as its stored scorecard says (the twelve months up to today's)
+        row = db.get(Scorecard, (listed.dept_a.id, "", t["month"]))
+        assert t["figures"] == (row.figures if row else None)
+    page = anon.get(f"/departments/{code}?period=2026-03")
+    assert page.status_code == 200 and "Too few cases to rank" in page.text
+    assert "On time against the promised limit" in page.text
+
+
+def test_a_bad_period_is_a_400_naming_it(db: Session, listed: Cast, anon: TestClient[Litestar]) -> None:
+    response = anon.get("/?period=2026-13")
+    assert response.status_code == 400 and "2026-13" in response.text
+    twin = anon.get(f"/departments/{listed.dept_a.code}.json?period=soon")
+    assert twin.status_code == 400 and "soon" in twin.json()["detail"]
+
+
+def test_signed_in_pages_are_never_kept_by_shared_caches(
+    db: Session, listed: Cast, as_supervisor: TestClient[Litestar]
+) -> None:
+    assert as_supervisor.get("/").headers["cache-control"] == "private, no-cache"
