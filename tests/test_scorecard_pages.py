@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from tests.conftest import Cast
 from tests.test_scorecards import NOW, SHANGHAI, independent, load
@@ -83,3 +83,39 @@ def test_signed_in_pages_are_never_kept_by_shared_caches(
     db: Session, listed: Cast, as_supervisor: TestClient[Litestar]
 ) -> None:
     assert as_supervisor.get("/").headers["cache-control"] == "private, no-cache"
+
+
+def test_a_power_item_page_shows_its_performance_next_to_its_limits(
+    db: Session, listed: Cast, anon: TestClient[Litestar]
+) -> None:
+    loaded(db, listed)
+    twin = anon.get("/powers/XK-1.json?period=2026-03").json()
+    row = db.get(Scorecard, (listed.dept_a.id, "XK-1", "2026-03"))
+    assert row is not None and twin["scorecard"]["figures"] == row.figures
+    assert twin["scorecard"]["figures"]["counts"]["decided"] == 5
+    page = anon.get("/powers/XK-1?period=2026-03")
+    assert page.status_code == 200 and "How the department keeps to these limits" in page.text
+
+
+def test_the_atom_feed_lists_newly_confirmed_violations_without_personal_data(
+    db: Session, listed: Cast, anon: TestClient[Litestar]
+) -> None:
+    from defusedxml import ElementTree
+
+    from tests.test_flag_review import do
+    from tracker.flags.models import Flag
+    from tracker.flags.scans import deadline_scan
+
+    loaded(db, listed)
+    deadline_scan(db, NOW)
+    db.commit()
+    flag = db.exec(select(Flag).where(Flag.kind == "statutory_overdue")).first()
+    assert flag is not None
+    do(db, flag, "confirm", listed.supervisor, "超过法定期限，内部记录：张三 13800138000")
+    feed = anon.get("/violations.atom")
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/atom+xml")
+    root = ElementTree.fromstring(feed.content)
+    atom = "{http://www.w3.org/2005/Atom}"
+    [entry] = root.findall(f"{atom}entry")
+    assert "statutory limit broken" in entry.findtext(f"{atom}title", "")
+    assert "张三" not in feed.text and "13800138000" not in feed.text

@@ -31,10 +31,12 @@ from tracker.web.cases import CasesController
 from tracker.web.cookie_queue import add_queued_cookies
 from tracker.web.cookies import CookieNames
 from tracker.web.errors import http_exception_handler, internal_error_handler
+from tracker.web.feeds import FeedController
 from tracker.web.flags import FlagsController, review_controller
 from tracker.web.hosts import AllowedHostsMiddleware
 from tracker.web.inbox import InboxController
 from tracker.web.language import LanguageMiddleware
+from tracker.web.open_data import OpenDataController
 from tracker.web.powerlist_manage import PowerListManageController, upload_controller
 from tracker.web.powers import PowersController
 from tracker.web.public import PublicController
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         route_handlers=[
             PublicController,
             TransparencyController,
+            FeedController,
+            OpenDataController,
             AccountController,
             AdminController,
             TokenController,

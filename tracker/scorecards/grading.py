@@ -11,15 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from powerlists.messages import N_
 from tracker.scorecards.figures import Figures
 from tracker.thresholds import Thresholds
 
-GRADES = (
-    ("excellent", "grade_excellent", N_("excellent (优秀)")),
-    ("good", "grade_good", N_("good (良好)")),
-    ("pass", "grade_pass", N_("pass (合格)")),
-)
+GRADES = (("excellent", "grade_excellent"), ("good", "grade_good"), ("pass", "grade_pass"))  # best first
 FAIL = "fail"
 WEIGHTS = (
     ("on_time_promised", "weight_on_time_promised"),
@@ -48,7 +43,7 @@ class Grade:
 
 def grade(figures: Figures, thresholds: Thresholds) -> Grade:
     min_cases = thresholds.value("ranking_min_cases")
-    bands = {name: thresholds.value(setting) for name, setting, _label in GRADES}
+    bands = {name: thresholds.value(setting) for name, setting in GRADES}
     parts = []
     for name, setting in WEIGHTS:
         rate = getattr(figures, name).value
@@ -59,7 +54,7 @@ def grade(figures: Figures, thresholds: Thresholds) -> Grade:
     if figures.counts["decided"] < min_cases or not total:
         return Grade(None, None, parts, bands, min_cases)
     score = 100 * sum(p["weight"] * p["rate"] for p in parts) / total
-    for name, _setting, _label in GRADES:
+    for name, _setting in GRADES:
         if score >= bands[name]:
             return Grade(name, score, parts, bands, min_cases)
     return Grade(FAIL, score, parts, bands, min_cases)

@@ -25,10 +25,14 @@ from powerlists.template import to_json, write_csv, write_template, write_workbo
 from tracker.audit.published import publish_once
 from tracker.i18n import current_language
 from tracker.i18n import gettext as _
+from tracker.scorecards.periods import ROLLING
+from tracker.scorecards.queries import department_card, period_choices
+from tracker.web.caching import public_headers
 from tracker.web.dates import today
 from tracker.web.forms import DB
 from tracker.web.pagination import DEFAULT_PER_PAGE, Page, paginate_rows
 from tracker.web.runtime import runtime
+from tracker.web.scorecard_views import card_json, chosen_period
 from tracker.web.transparency import proof_headers
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -171,14 +175,35 @@ class PowersController(Controller):
         return _download(buffer.getvalue(), "powerlist-template.xlsx", XLSX)
 
     @get("/powers/{code:str}", name="power", sync_to_thread=True)
-    def detail(self, request: Request[Any, Any, Any], db_session: DB, code: FromPath[str]) -> Template:
-        detail = item_detail(db_session, code, today(request))
+    def detail(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DB,
+        code: FromPath[str],
+        period: FromQuery[str] = ROLLING,
+        format: FromQuery[str] = "html",
+    ) -> Template | Response[dict[str, Any]]:
+        detail = item_detail(db_session, code.removesuffix(".json"), today(request))
         if detail is None:
             raise NotFoundException()
+        assert detail.department.id is not None
+        # The item's performance next to its limits, from its scorecard rows.
+        card = department_card(
+            db_session, detail.department.id, chosen_period(request, period), today(request), detail.item.code
+        )
+        headers = public_headers(request)
+        if format == "json" or code.endswith(".json"):
+            return Response(detail_dict(detail) | {"scorecard": card_json(card)}, headers=headers)
         return Template(
             "powers/detail.html",
-            context={"d": detail, "categories": category_names(), "field_names": field_names()},
-            headers=PUBLIC_CACHE,
+            context={
+                "d": detail,
+                "categories": category_names(),
+                "field_names": field_names(),
+                "card": card,
+                "periods": period_choices(today(request)),
+            },
+            headers=headers,
         )
 
     # One handler per format: a sync handler mounted on several paths answers with a coroutine in

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from tracker.accounts.csrf import FIELD as CSRF_FIELD
 from tracker.accounts.csrf import csrf_token
 from tracker.accounts.guards import current_user
+from tracker.flags.names import ACTION_NAMES, GRADE_NAMES, KIND_NAMES, LEVEL_NAMES, STATUS_NAMES
 from tracker.i18n import babel_locale, current_language, translations
 from tracker.notify.reading import unread_count
 from tracker.settings import LANGUAGES
@@ -100,6 +101,13 @@ def _configure(engine: JinjaTemplateEngine) -> None:
         languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
         query=_query,
         unread_count=_unread_count,
+        flag_names={
+            "kind": KIND_NAMES,
+            "level": LEVEL_NAMES,
+            "status": STATUS_NAMES,
+            "action": ACTION_NAMES,
+            "grade": GRADE_NAMES,
+        },
     )
     env.filters["local_time"] = _local_time
     env.filters["percent"] = _percent
