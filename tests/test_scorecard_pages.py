@@ -119,3 +119,23 @@ def test_the_atom_feed_lists_newly_confirmed_violations_without_personal_data(
     [entry] = root.findall(f"{atom}entry")
     assert "statutory limit broken" in entry.findtext(f"{atom}title", "")
     assert "张三" not in feed.text and "13800138000" not in feed.text
+
+
+def test_the_badge_shows_the_on_time_rate_only_above_the_floor(
+    db: Session, listed: Cast, anon: TestClient[Litestar]
+) -> None:
+    from defusedxml import ElementTree
+
+    loaded(db, listed)
+    path = f"/departments/{listed.dept_a.code}/badge.svg"
+    badge = anon.get(path)
+    assert badge.status_code == 200 and badge.headers["content-type"].startswith("image/svg+xml")
+    ElementTree.fromstring(badge.content)
+    assert "too few cases" in badge.text  # 5 decided cases in the last 12 months, under 30
+    set_threshold(db, "ranking_min_cases", 3)
+    db.commit()
+    refresh(db, NOW, OFFICIAL, SHANGHAI, months=[])
+    db.commit()
+    rate = db.get(Scorecard, (listed.dept_a.id, "", "R12")).figures["on_time_promised"]["rate"]  # type: ignore[union-attr]
+    assert f"{rate * 100:.1f}%" in anon.get(path).text
+    assert anon.get("/departments/nope/badge.svg").status_code == 404

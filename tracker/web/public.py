@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.numbers import format_percent
 from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
@@ -15,20 +16,28 @@ from powerlists.departments import by_code, search_statement
 from powerlists.importer import version_in_force, versions
 from powerlists.models import Department
 from powerlists.queries import list_items, search_items
+from tracker.i18n import babel_locale, current_language
+from tracker.i18n import gettext as _
 from tracker.scorecards.periods import ROLLING
 from tracker.scorecards.queries import confirmed_violations, department_card, overview, period_choices
 from tracker.settings import LANGUAGES
 from tracker.web.caching import public_headers
+from tracker.web.charts import badge_colour, badge_svg
 from tracker.web.cookies import make_cookie
 from tracker.web.dates import today
 from tracker.web.forms import DB, safe_next
 from tracker.web.pagination import paginate, paginate_rows
 from tracker.web.powers import category_names
 from tracker.web.runtime import runtime
+from tracker.web.scorecard_charts import ranking_chart, trend_charts
 from tracker.web.scorecard_views import card_json, chosen_period, overview_json, violation_json
 
 ONE_YEAR = 365 * 24 * 3600
 LATEST_VIOLATIONS = 10
+
+
+def _percent_text(rate: float) -> str:
+    return format_percent(rate, "#,##0.0%", locale=babel_locale())
 
 
 class PublicController(Controller):
@@ -53,6 +62,7 @@ class PublicController(Controller):
             context={
                 "department_count": count,
                 "board": board,
+                "ranking_chart": ranking_chart(board, current_language() == "en"),
                 "violations": violations,
                 "periods": period_choices(today(request)),
             },
@@ -118,11 +128,28 @@ class PublicController(Controller):
                 "items": paginate_rows(db_session, items, page, 50),
                 "categories": category_names(),
                 "card": card,
+                "trend_charts": trend_charts(card),
                 "violations": violations,
                 "periods": period_choices(on),
             },
             headers=headers,
         )
+
+    @get("/departments/{code:str}/badge.svg", name="department_badge", sync_to_thread=True)
+    def badge(self, request: Request[Any, Any, Any], db_session: DB, code: FromPath[str]) -> Response[str]:
+        """The on-time rate (promised limit, last 12 months) as a badge other sites may embed."""
+        department = by_code(db_session, code)
+        if department is None or department.id is None:
+            raise NotFoundException()
+        card = department_card(
+            db_session, department.id, chosen_period(request, ROLLING), today(request)
+        ).card
+        rate = card["figures"]["on_time_promised"]["rate"] if card else None
+        enough = card is not None and card["decided"] >= card["figures"]["grading"]["min_cases"]
+        shown = rate if enough else None  # too few cases: no rate worth a colour
+        value = _percent_text(shown) if shown is not None else _("too few cases")
+        svg = badge_svg(_("on time"), value, badge_colour(shown))
+        return Response(svg, media_type="image/svg+xml", headers=public_headers(request, seconds=3600))
 
     @get("/lang/{language:str}", name="language", sync_to_thread=False)
     def language(
