@@ -125,6 +125,8 @@ def settings(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Settin
             "TRACKER_ALLOWED_HOSTS": f"{TEST_HOST},localhost,127.0.0.1",
             "TRACKER_SECURE_COOKIES": "off",
             "TRACKER_LANGUAGE": "en",
+            # Tests change the data between requests: every page rendered afresh (one test caches).
+            "TRACKER_PAGE_CACHE_SECONDS": "0",
         }
     )
 

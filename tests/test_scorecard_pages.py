@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlalchemy import Engine, delete
 from sqlmodel import Session, select
 
 from tests.conftest import Cast
 from tests.test_scorecards import NOW, SHANGHAI, independent, load
+from tracker.app import create_app
 from tracker.calendar import OFFICIAL
 from tracker.scorecards.models import Scorecard
 from tracker.scorecards.refresh import refresh
+from tracker.settings import Settings
 from tracker.thresholds import set_threshold
 
 
@@ -139,3 +142,22 @@ def test_the_badge_shows_the_on_time_rate_only_above_the_floor(
     rate = db.get(Scorecard, (listed.dept_a.id, "", "R12")).figures["on_time_promised"]["rate"]  # type: ignore[union-attr]
     assert f"{rate * 100:.1f}%" in anon.get(path).text
     assert anon.get("/departments/nope/badge.svg").status_code == 404
+
+
+def test_anonymous_pages_are_rendered_once_per_ttl_and_signed_in_ones_every_time(
+    db: Session, listed: Cast, settings: Settings, engine: Engine
+) -> None:
+    from tests.conftest import new_client, sign_in
+
+    loaded(db, listed)
+    app = create_app(settings.with_(page_cache_seconds=60), engine)
+    with new_client(app) as visitor:
+        first = visitor.get("/?period=2026-03&format=json").json()
+        assert first["region"]["counts"]["decided"] == 5
+        db.exec(delete(Scorecard))  # type: ignore[call-overload]  # the figures are gone…
+        db.commit()
+        assert visitor.get("/?period=2026-03&format=json").json() == first  # the kept page
+        assert visitor.get("/?period=2026-03&format=json&x=1").json()["region"] is None  # another address
+    with new_client(app) as signed_in:
+        sign_in(signed_in, listed.supervisor)
+        assert signed_in.get("/?period=2026-03&format=json").json()["region"] is None  # never kept

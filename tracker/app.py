@@ -36,6 +36,7 @@ from tracker.web.flags import FlagsController, review_controller
 from tracker.web.hosts import AllowedHostsMiddleware
 from tracker.web.inbox import InboxController
 from tracker.web.language import LanguageMiddleware
+from tracker.web.page_cache import PageCache
 from tracker.web.open_data import OpenDataController
 from tracker.web.powerlist_manage import PowerListManageController, upload_controller
 from tracker.web.powers import PowersController
@@ -130,7 +131,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             render_plugins=[JsonRenderPlugin()],
         ),
         lifespan=[scheduler_lifespan],
-        state=State({"runtime": runtime}),
+        state=State({"runtime": runtime, "page_cache": PageCache(ttl=settings.page_cache_seconds)}),
         debug=settings.debug,
         # Logging is configured above, once, from TRACKER_LOG_LEVEL.
         logging_config=None,

@@ -53,6 +53,16 @@ def _positive_int(name: str, raw: str) -> int:
     return value
 
 
+def _non_negative_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name}: must be 0 or more, got {raw!r}")
+    return value
+
+
 def _timezone(name: str, raw: str) -> str:
     try:
         zoneinfo.ZoneInfo(raw)
@@ -199,6 +209,12 @@ SETTINGS: tuple[Setting, ...] = (
         lambda name, raw: raw.rstrip("/"),
     ),
     Setting(
+        "TRACKER_PAGE_CACHE_SECONDS",
+        "60",
+        "Keep rendered public scorecard pages this long for anonymous visitors (0: render every time).",
+        _non_negative_int,
+    ),
+    Setting(
         "TRACKER_LOG_LEVEL",
         "INFO",
         "Logging level: DEBUG, INFO, WARNING, ERROR.",
@@ -232,6 +248,7 @@ class Settings:
     smtp_url: str
     mail_from: str
     site_url: str
+    page_cache_seconds: int
     log_level: str
 
     def with_(self, **changes: Any) -> Settings:
@@ -286,6 +303,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, create_secret: bo
         smtp_url=_parsed("TRACKER_SMTP_URL", env),
         mail_from=raw_value("TRACKER_MAIL_FROM", env),
         site_url=_parsed("TRACKER_SITE_URL", env),
+        page_cache_seconds=_parsed("TRACKER_PAGE_CACHE_SECONDS", env),
         log_level=_parsed("TRACKER_LOG_LEVEL", env),
     )
 

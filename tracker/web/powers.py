@@ -27,9 +27,9 @@ from tracker.i18n import current_language
 from tracker.i18n import gettext as _
 from tracker.scorecards.periods import ROLLING
 from tracker.scorecards.queries import department_card, period_choices
-from tracker.web.caching import public_headers
 from tracker.web.dates import today
 from tracker.web.forms import DB
+from tracker.web.page_cache import RenderedPage, html, json_page, page_cache
 from tracker.web.pagination import DEFAULT_PER_PAGE, Page, paginate_rows
 from tracker.web.runtime import runtime
 from tracker.web.scorecard_views import card_json, chosen_period
@@ -182,29 +182,28 @@ class PowersController(Controller):
         code: FromPath[str],
         period: FromQuery[str] = ROLLING,
         format: FromQuery[str] = "html",
-    ) -> Template | Response[dict[str, Any]]:
+    ) -> Response[bytes]:
         detail = item_detail(db_session, code.removesuffix(".json"), today(request))
         if detail is None:
             raise NotFoundException()
         assert detail.department.id is not None
-        # The item's performance next to its limits, from its scorecard rows.
-        card = department_card(
-            db_session, detail.department.id, chosen_period(request, period), today(request), detail.item.code
-        )
-        headers = public_headers(request)
-        if format == "json" or code.endswith(".json"):
-            return Response(detail_dict(detail) | {"scorecard": card_json(card)}, headers=headers)
-        return Template(
-            "powers/detail.html",
-            context={
+        department_id, chosen = detail.department.id, chosen_period(request, period)
+
+        def render() -> RenderedPage:
+            # The item's performance next to its limits, from its scorecard rows.
+            card = department_card(db_session, department_id, chosen, today(request), detail.item.code)
+            if format == "json" or code.endswith(".json"):
+                return json_page(detail_dict(detail) | {"scorecard": card_json(card)})
+            context = {
                 "d": detail,
                 "categories": category_names(),
                 "field_names": field_names(),
                 "card": card,
                 "periods": period_choices(today(request)),
-            },
-            headers=headers,
-        )
+            }
+            return html(request, "powers/detail.html", context)
+
+        return page_cache(request).serve(request, render)
 
     # One handler per format: a sync handler mounted on several paths answers with a coroutine in
     # litestar 2.25 (see PITFALLS), so each path gets its own handler.

@@ -10,7 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from powerlists.departments import by_code, search_statement
 from powerlists.importer import version_in_force, versions
@@ -19,13 +19,20 @@ from powerlists.queries import list_items, search_items
 from tracker.i18n import babel_locale, current_language
 from tracker.i18n import gettext as _
 from tracker.scorecards.periods import ROLLING
-from tracker.scorecards.queries import confirmed_violations, department_card, overview, period_choices
+from tracker.scorecards.queries import (
+    DepartmentCard,
+    confirmed_violations,
+    department_card,
+    overview,
+    period_choices,
+)
 from tracker.settings import LANGUAGES
 from tracker.web.caching import public_headers
 from tracker.web.charts import badge_colour, badge_svg
 from tracker.web.cookies import make_cookie
 from tracker.web.dates import today
 from tracker.web.forms import DB, safe_next
+from tracker.web.page_cache import RenderedPage, html, json_page, page_cache
 from tracker.web.pagination import paginate, paginate_rows
 from tracker.web.powers import category_names
 from tracker.web.runtime import runtime
@@ -50,24 +57,25 @@ class PublicController(Controller):
         db_session: DB,
         period: FromQuery[str] = ROLLING,
         format: FromQuery[str] = "html",
-    ) -> Template | Response[dict[str, Any]]:
-        board = overview(db_session, chosen_period(request, period))
-        violations = confirmed_violations(db_session, limit=LATEST_VIOLATIONS)
-        headers = public_headers(request)
-        if format == "json":
-            return Response(overview_json(board, violations), headers=headers)
-        count = db_session.exec(select(func.count()).select_from(Department)).one()
-        return Template(
-            "home.html",
-            context={
+    ) -> Response[bytes]:
+        chosen = chosen_period(request, period)
+
+        def render() -> RenderedPage:
+            board = overview(db_session, chosen)
+            violations = confirmed_violations(db_session, limit=LATEST_VIOLATIONS)
+            if format == "json":
+                return json_page(overview_json(board, violations))
+            count = db_session.exec(select(func.count()).select_from(Department)).one()
+            context = {
                 "department_count": count,
                 "board": board,
                 "ranking_chart": ranking_chart(board, current_language() == "en"),
                 "violations": violations,
                 "periods": period_choices(today(request)),
-            },
-            headers=headers,
-        )
+            }
+            return html(request, "home.html", context)
+
+        return page_cache(request).serve(request, render)
 
     @get("/departments", name="departments", sync_to_thread=True)
     def departments(self, db_session: DB, q: FromQuery[str] = "", page: FromQuery[int] = 1) -> Template:
@@ -84,30 +92,53 @@ class PublicController(Controller):
         version: FromQuery[int | None] = None,
         period: FromQuery[str] = ROLLING,
         format: FromQuery[str] = "html",
-    ) -> Template | Response[dict[str, Any]]:
+    ) -> Response[bytes]:
         department = by_code(db_session, code.removesuffix(".json"))
         if department is None:
             raise NotFoundException()
+        chosen = chosen_period(request, period)
         assert department.id is not None
-        card = department_card(db_session, department.id, chosen_period(request, period), today(request))
-        violations = confirmed_violations(db_session, department.id, limit=LATEST_VIOLATIONS)
-        headers = public_headers(request)
-        if format == "json" or code.endswith(".json"):
-            body = {
-                "department": {
-                    "code": department.code,
-                    "name": department.name,
-                    "name_en": department.name_en,
-                },
-                "scorecard": card_json(card),
-                "confirmed_violations": [violation_json(v) for v in violations],
-            }
-            return Response(body, headers=headers)
+        department_id = department.id
+
+        def render() -> RenderedPage:
+            card = department_card(db_session, department_id, chosen, today(request))
+            violations = confirmed_violations(db_session, department_id, limit=LATEST_VIOLATIONS)
+            if format == "json" or code.endswith(".json"):
+                return json_page(
+                    {
+                        "department": {
+                            "code": department.code,
+                            "name": department.name,
+                            "name_en": department.name_en,
+                        },
+                        "scorecard": card_json(card),
+                        "confirmed_violations": [violation_json(v) for v in violations],
+                    }
+                )
+            return html(
+                request,
+                "departments/detail.html",
+                self._department_context(request, db_session, department, page, version, card, violations),
+            )
+
+        return page_cache(request).serve(request, render)
+
+    @staticmethod
+    def _department_context(
+        request: Request[Any, Any, Any],
+        db_session: Session,
+        department: Department,
+        page: int,
+        version: int | None,
+        card: DepartmentCard,
+        violations: list[dict[str, Any]],
+    ) -> dict[str, Any]:
         parent = db_session.get(Department, department.parent_id) if department.parent_id else None
         children = db_session.exec(
             select(Department).where(Department.parent_id == department.id).order_by(Department.code)
         ).all()
         on = today(request)
+        assert department.id is not None
         in_force = version_in_force(db_session, department.id, on)
         all_versions = versions(db_session, department.id)
         shown = in_force
@@ -116,24 +147,20 @@ class PublicController(Controller):
             if shown is None:
                 raise NotFoundException()
         items = list_items(shown.id) if shown and shown.id else search_items(on, department_id=department.id)
-        return Template(
-            "departments/detail.html",
-            context={
-                "department": department,
-                "parent": parent,
-                "children": children,
-                "in_force": in_force,
-                "shown": shown,
-                "versions": all_versions,
-                "items": paginate_rows(db_session, items, page, 50),
-                "categories": category_names(),
-                "card": card,
-                "trend_charts": trend_charts(card),
-                "violations": violations,
-                "periods": period_choices(on),
-            },
-            headers=headers,
-        )
+        return {
+            "department": department,
+            "parent": parent,
+            "children": children,
+            "in_force": in_force,
+            "shown": shown,
+            "versions": all_versions,
+            "items": paginate_rows(db_session, items, page, 50),
+            "categories": category_names(),
+            "card": card,
+            "trend_charts": trend_charts(card),
+            "violations": violations,
+            "periods": period_choices(on),
+        }
 
     @get("/departments/{code:str}/badge.svg", name="department_badge", sync_to_thread=True)
     def badge(self, request: Request[Any, Any, Any], db_session: DB, code: FromPath[str]) -> Response[str]:
