@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import demo_large, flag_scan, ingest, pages, powerlist_import
+from benchmarks import demo_large, exports, flag_scan, ingest, pages, powerlist_import, scorecards
 
 
 def main() -> None:
@@ -10,6 +10,8 @@ def main() -> None:
     powerlist_import.run()
     ingest.run()
     flag_scan.run()
+    exports.run()
+    scorecards.run()
     demo_large.run()
 
 

@@ -294,6 +294,7 @@ def test_the_transparency_page_says_which_entry_breaks(
     sign(db, settings)
     page = anon.get("/transparency")
     assert page.status_code == 200 and "The record verifies: 4 entries, 1 signed checkpoints." in page.text
+    assert page.headers["content-type"].startswith("text/html")  # not the JSON twin's type
     sql(engine, "DELETE FROM audit_entry WHERE seq = 2")
     transparency._cached.clear()
     page = anon.get("/transparency")

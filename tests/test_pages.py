@@ -26,6 +26,8 @@ PAGES: list[tuple[str, dict[str, int]]] = [
     ("/api/v1/powers", dict.fromkeys(ROLES, OK)),
     ("/calculator", dict.fromkeys(ROLES, OK)),
     ("/calculator?start=2026-03-02&value=20&unit=workday", dict.fromkeys(ROLES, OK)),
+    ("/open-data", dict.fromkeys(ROLES, OK)),
+    ("/open-data.json", dict.fromkeys(ROLES, OK)),
     ("/cases/", {"anon": LOGIN, "as_admin": OK, "as_supervisor": OK, "as_op_a": OK}),
     ("/cases/new", {"anon": LOGIN, "as_admin": FORBIDDEN, "as_supervisor": FORBIDDEN, "as_op_a": OK}),
     ("/powerlist/", {"anon": LOGIN, "as_admin": OK, "as_supervisor": FORBIDDEN, "as_op_a": OK}),

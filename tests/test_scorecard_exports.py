@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session
 
-from tests.conftest import Cast
+from tests.conftest import Cast, Tracker, one_line_error
 from tests.test_scorecards import NOW, SHANGHAI, load
 from tracker.calendar import OFFICIAL
 from tracker.exports.scorecards import RANKING, scorecards_bytes
@@ -85,3 +85,21 @@ def test_libreoffice_reads_the_same_numbers(db: Session, exported: Scorecard, tm
     )
     [header, row] = list(csv.reader((tmp_path / "scorecards.csv").open(encoding="utf-8")))
     assert row[header.index("Decided")] == str(exported.figures["counts"]["decided"])
+
+
+def test_tracker_export_scorecards_writes_the_workbook_and_names_a_bad_period(
+    migrated: Tracker, tmp_path: Path
+) -> None:
+    migrated.ok("scorecards", "refresh", "--month", "2026-03")
+    out = tmp_path / "cards.xlsx"
+    result = migrated("export", "scorecards", "--period", "2026-Q1", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    assert load_workbook(out).sheetnames == ["Ranking", "By month"]
+    data = json.loads(
+        migrated.ok("export", "scorecards", "--period", "R12", "--output", "-", "--format", "json")
+    )
+    assert data["period"] == "R12" and data["rows"] == []
+    error = one_line_error(
+        migrated("export", "scorecards", "--period", "Q5", "--output", str(tmp_path / "x.csv"))
+    )
+    assert "--period" in error and "Q5" in error and not (tmp_path / "x.csv").exists()

@@ -36,8 +36,8 @@ from tracker.web.flags import FlagsController, review_controller
 from tracker.web.hosts import AllowedHostsMiddleware
 from tracker.web.inbox import InboxController
 from tracker.web.language import LanguageMiddleware
-from tracker.web.page_cache import PageCache
 from tracker.web.open_data import OpenDataController
+from tracker.web.page_cache import PageCache
 from tracker.web.powerlist_manage import PowerListManageController, upload_controller
 from tracker.web.powers import PowersController
 from tracker.web.public import PublicController

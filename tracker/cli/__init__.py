@@ -12,6 +12,7 @@ from tracker.cli.cases import cases
 from tracker.cli.db import db
 from tracker.cli.demo import demo
 from tracker.cli.departments import departments
+from tracker.cli.export import export
 from tracker.cli.flags import flags
 from tracker.cli.powerlist import powerlist
 from tracker.cli.scheduler import scheduler
@@ -42,6 +43,7 @@ for command in (
     flags,
     audit,
     scorecards,
+    export,
 ):
     cli.add_command(command)
 

@@ -264,17 +264,19 @@ class FlagsController(Controller):
         page: FromQuery[int] = 1,
         per_page: FromQuery[int] = DEFAULT_PER_PAGE,
         format: FromQuery[str] = "html",
-    ) -> Template | dict[str, Any]:
+    ) -> Template | Response[dict[str, Any]]:
         # The filters are read by _filter from the address, the same way for every renderer.
         f = _filter(request)
         if format == "json":
             found = paginate_rows(db_session, flag_select(f), page, per_page)
-            return {
-                **found.as_dict(),
-                "sort": f.sort,
-                "counts": flag_counts(db_session, f),
-                "flags": [{"id": r.id, **r.as_dict()} for r in map(as_row, found.items)],
-            }
+            return Response(
+                {
+                    **found.as_dict(),
+                    "sort": f.sort,
+                    "counts": flag_counts(db_session, f),
+                    "flags": [{"id": r.id, **r.as_dict()} for r in map(as_row, found.items)],
+                }
+            )
         return _queue_page(request, db_session, f, page, per_page)
 
     @get("/{flag_id:int}", name="flag", sync_to_thread=True)
@@ -284,12 +286,12 @@ class FlagsController(Controller):
         db_session: DB,
         flag_id: FromPath[int],
         format: FromQuery[str] = "html",
-    ) -> Template | dict[str, Any]:
+    ) -> Template | Response[dict[str, Any]]:
         user = _user(request)
         flag = get_in_scope(db_session, Flag, flag_id, user)
         context = _flag_context(db_session, flag, user, runtime(request).settings.tz)
         if format == "json":
-            return _flag_dict(context)
+            return Response(_flag_dict(context))
         return Template("flags/detail.html", context={**context, "errors": {}, "text": ""})
 
     @get("/export.xlsx", name="flags_xlsx", sync_to_thread=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -49,28 +49,30 @@ class InboxController(Controller):
         db_session: DB,
         page: FromQuery[int] = 1,
         format: FromQuery[str] = "html",
-    ) -> Template | dict[str, Any]:
+    ) -> Template | Response[dict[str, Any]]:
         user = _user(request)
         found = paginate(db_session, inbox_select(user.id), page)  # type: ignore[arg-type]
         tz = runtime(request).settings.tz
         items = [(n, render(n, tz)) for n in found.items]
         unread = unread_count(db_session, user.id)  # type: ignore[arg-type]
         if format == "json":
-            return {
-                **found.as_dict(),
-                "unread": unread,
-                "messages": [
-                    {
-                        "id": n.id,
-                        "subject": shown.subject,
-                        "body": shown.body,
-                        "link": n.link,
-                        "created_at": n.created_at.isoformat(),
-                        "read_at": n.read_at.isoformat() if n.read_at else None,
-                    }
-                    for n, shown in items
-                ],
-            }
+            return Response(
+                {
+                    **found.as_dict(),
+                    "unread": unread,
+                    "messages": [
+                        {
+                            "id": n.id,
+                            "subject": shown.subject,
+                            "body": shown.body,
+                            "link": n.link,
+                            "created_at": n.created_at.isoformat(),
+                            "read_at": n.read_at.isoformat() if n.read_at else None,
+                        }
+                        for n, shown in items
+                    ],
+                }
+            )
         return Template(
             "inbox/index.html",
             context={

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -57,16 +57,18 @@ class SubscriptionsController(Controller):
     @get("/", name="subscriptions", sync_to_thread=True)
     def index(
         self, request: Request[Any, Any, Any], db_session: DB, format: FromQuery[str] = "html"
-    ) -> Template | dict[str, Any]:
+    ) -> Template | Response[dict[str, Any]]:
         user = _user(request)
         if format == "json":
             codes = {d.id: d.code for d in db_session.exec(select(Department))}
-            return {
-                "subscriptions": [
-                    {"id": s.id, "department": codes.get(s.department_id), "kind": s.kind or None}
-                    for s in subscriptions_of(db_session, user)
-                ]
-            }
+            return Response(
+                {
+                    "subscriptions": [
+                        {"id": s.id, "department": codes.get(s.department_id), "kind": s.kind or None}
+                        for s in subscriptions_of(db_session, user)
+                    ]
+                }
+            )
         return _page(db_session, user, {}, 200)
 
     @post("/", name="subscription_add", sync_to_thread=True)

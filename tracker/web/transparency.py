@@ -59,7 +59,9 @@ class TransparencyController(Controller):
     @get("/", name="transparency", sync_to_thread=True)
     def index(
         self, request: Request[Any, Any, Any], db_session: DB, format: FromQuery[str] = "html"
-    ) -> Template | dict[str, Any]:
+    ) -> Template | Response[dict[str, Any]]:
+        # Both branches are explicit responses: with a bare dict in the return type, Litestar
+        # served the HTML page as application/json and browsers showed its source.
         result, checked_at = _verification(request)
         public = keys.signing_key(runtime(request).settings.audit_key_file).public_key()
         recent = list(
@@ -73,15 +75,17 @@ class TransparencyController(Controller):
             )
         )
         if format == "json":
-            return {
-                **result.as_dict(gettext),
-                "checked_at": checked_at.isoformat(),
-                "key_id": keys.key_id(public),
-                "published_exports": [
-                    {"name": e.name, "sha256": e.sha256, "entry": e.entry_seq, "proof": proof_url(e)}
-                    for e in exports
-                ],
-            }
+            return Response(
+                {
+                    **result.as_dict(gettext),
+                    "checked_at": checked_at.isoformat(),
+                    "key_id": keys.key_id(public),
+                    "published_exports": [
+                        {"name": e.name, "sha256": e.sha256, "entry": e.entry_seq, "proof": proof_url(e)}
+                        for e in exports
+                    ],
+                }
+            )
         return Template(
             "transparency/index.html",
             context={
