@@ -1,8 +1,12 @@
-# Every target works on a fresh clone with only Python 3.11+ and make.
+# Every target works on a fresh clone with only Python 3.11+ and make (and npm, for `make test`).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# npm ci writes this file last: its date says node_modules matches the lock file.
+AXE_STAMP := tests/browser/node_modules/.package-lock.json
+# Playwright drives Debian's chromium: it must never fetch a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .DEFAULT_GOAL := help
 .PHONY: help demo serve test check fmt bench messages clean
@@ -25,7 +29,12 @@ serve: $(STAMP) ## Serve the app (settings from TRACKER_* variables)
 	$(BIN)/tracker db upgrade
 	$(BIN)/tracker serve
 
-test: $(STAMP) ## Run the whole test suite (SQLite; PostgreSQL when TRACKER_TEST_DATABASE_URL is set)
+# axe-core for the browser tests' accessibility check, from the npm registry (Chromium itself is
+# Debian's package: .ci/run installs it; without it the browser tests are skipped, loudly).
+$(AXE_STAMP): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+
+test: $(STAMP) $(AXE_STAMP) ## Run the whole test suite (SQLite; PostgreSQL when TRACKER_TEST_DATABASE_URL is set)
 	$(BIN)/pytest -q -n auto --dist loadfile
 
 check: $(STAMP) ## Lint (ruff) and type-check (mypy)
@@ -45,4 +54,4 @@ messages: $(STAMP) ## Extract translatable strings and update the zh-CN catalog
 	$(BIN)/pybabel update -i tracker/locale/messages.pot -d tracker/locale -l zh_CN --no-fuzzy-matching
 
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache tests/browser/node_modules test-artifacts

@@ -28,6 +28,7 @@ from sqlmodel import Session, SQLModel
 from powerlists.columns import utcnow
 from powerlists.importer import import_file
 from powerlists.models import Department
+from tests.browser.installed import NO_CHROMIUM
 from tests.builders import build, item_row
 from tracker.accounts.models import Role, User
 from tracker.accounts.passwords import hash_password
@@ -39,6 +40,16 @@ PASSWORD = "correct horse battery"
 TEST_HOST = "testserver.local"
 
 os.environ.setdefault("LITESTAR_WARN_IMPLICIT_SYNC_TO_THREAD", "1")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Browser tests skipped for want of Chromium are said so again in the summary, in red.
+
+    Here rather than in tests/browser/conftest.py, which pytest-xdist's controller never loads.
+    """
+    skipped = terminalreporter.stats.get("skipped", [])
+    if any(NO_CHROMIUM in str(report.longrepr) for report in skipped):
+        terminalreporter.write_sep("!", NO_CHROMIUM, red=True, bold=True)
 
 
 def database_url(tmp_dir: Path) -> str:

@@ -179,14 +179,14 @@ def test_the_large_demo_is_written_once_and_completed_where_it_stopped(
 def test_the_large_demo_adds_the_bulk_cases_to_the_small_demo(engine: Engine, db: Session) -> None:
     lines: list[str] = []
     build_demo(engine, "large", progress=lines.append, tz=SHANGHAI, large_cases=300)
-    assert lines[-1].startswith("bulk cases: 300 / 300 (")
+    assert lines[-2].startswith("bulk cases: 300 / 300 (") and lines[-1].startswith("scorecards: ")
     refs = db.exec(select(Case.ref)).all()
     assert len([ref for ref in refs if ref.startswith(PREFIX)]) == 300
     # The small demo's cases, reported through the ingestion (by API), keep refs of their own.
     assert len(refs) > 3_000
     assert db.exec(select(func.count()).select_from(CaseEvent).where(CaseEvent.channel == "api")).one() > 0
     build_demo(engine, "large", progress=lines.append, tz=SHANGHAI, large_cases=300)
-    assert lines[-1] == "bulk cases: 300 already there"
+    assert lines[-2] == "bulk cases: 300 already there"
     db.commit()
     assert len(db.exec(select(Case.ref)).all()) == len(refs)
 

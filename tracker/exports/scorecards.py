@@ -76,26 +76,15 @@ RANKING: tuple[Field, ...] = (
     Field("grade", N_("Grade"), N_("Quarterly grade: excellent, good, pass or fail."), "text"),
     Field("score", N_("Score"), N_("The quarterly score the grade comes from (0–100)."), "decimal"),
 )
+_SAME = {f.name: f for f in RANKING}
 MONTHLY: tuple[Field, ...] = (
-    Field("department", N_("Department code"), N_("The department's code."), "text"),
+    _SAME["department"],
     Field("month", N_("Month"), N_("The month (YYYY-MM, local time)."), "text"),
     Field("received", N_("Received"), N_("Cases received in the month."), "integer"),
     Field("decided", N_("Decided"), N_("Cases decided in the month."), "integer"),
-    Field(
-        "on_time_promised", N_("On time (promised)"), N_("Share decided by the promised deadline."), "decimal"
-    ),
-    Field(
-        "on_time_statutory",
-        N_("On time (statutory)"),
-        N_("Share decided by the statutory deadline."),
-        "decimal",
-    ),
-    Field(
-        "median_workdays",
-        N_("Median working days"),
-        N_("Median working days from acceptance to decision."),
-        "decimal",
-    ),
+    _SAME["on_time_promised"],
+    _SAME["on_time_statutory"],
+    _SAME["median_workdays"],
     Field("flags_red", N_("Red cards"), N_("Red flags detected in the month."), "integer"),
 )
 RATES = {

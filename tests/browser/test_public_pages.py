@@ -1,0 +1,178 @@
+"""A visitor's walk through the public pages in headless Chromium, over the demo region.
+
+All browser tests live in this one file, so that pytest-xdist (--dist loadfile) gives them to a
+single worker and the demo region is built once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.browser.installed import AXE
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+Shot = Callable[["Page", str], Path]
+DEPARTMENT = "scjgj"  # the demo's market regulation administration: a long list, plenty of cases
+PUBLIC_PAGES = (
+    "/",
+    "/departments",
+    "/departments?q=局",
+    f"/departments/{DEPARTMENT}",
+    "/powers",
+    "/calculator",
+    "/calculator?start=2026-01-30&value=10&unit=workday",
+    "/transparency",
+    "/login",
+)
+SERIOUS = ("serious", "critical")
+PHONE = {"width": 375, "height": 667}
+
+
+def html_lang(page: Page) -> str:
+    return str(page.get_attribute("html", "lang"))
+
+
+def switch_language(page: Page, code: str) -> None:
+    page.click(f".languages a[hreflang='{code}']")
+    page.wait_for_function("code => document.documentElement.lang === code", arg=code)
+
+
+def first_power_link(page: Page) -> tuple[str, str]:
+    """The code and name of the first power in the department page's list."""
+    link = page.locator("#powers ~ .table-wrap a[href^='/powers/']").first
+    href = str(link.get_attribute("href"))
+    return href.removeprefix("/powers/"), link.inner_text().strip()
+
+
+def test_the_overview_opens_in_chinese_and_switches_to_english_and_back(page: Page, shot: Shot) -> None:
+    page.goto("/")
+    assert html_lang(page) == "zh-CN"
+    chinese_title = page.inner_text("h1")
+    assert re.search(r"[\u4e00-\u9fff]", chinese_title), chinese_title
+    shot(page, "overview-zh")
+
+    switch_language(page, "en")
+    assert page.inner_text("h1") == "Power-list tracker"
+    assert page.url.endswith("/")
+    shot(page, "overview-en")
+
+    switch_language(page, "zh-CN")
+    assert page.inner_text("h1") == chinese_title
+    shot(page, "overview-zh-again")
+
+
+def test_the_language_switch_keeps_the_visitor_on_the_same_page(page: Page, shot: Shot) -> None:
+    page.goto(f"/departments/{DEPARTMENT}")
+    switch_language(page, "en")
+    assert page.url.endswith(f"/departments/{DEPARTMENT}")
+    assert page.inner_text("h1") == "Demo City Market Regulation Administration"
+    shot(page, "department-en")
+
+
+def test_a_visitor_finds_a_department_and_follows_one_of_its_powers(page: Page, shot: Shot) -> None:
+    page.goto("/")
+    switch_language(page, "en")
+    page.click("header nav a[href='/departments']")
+    page.fill("input[name=q]", "Market")
+    page.click("form.search button[type=submit]")
+    shot(page, "search")
+    page.click(f"a[href='/departments/{DEPARTMENT}']")
+    page.wait_for_url(f"**/departments/{DEPARTMENT}")
+    assert page.inner_text("h1") == "Demo City Market Regulation Administration"
+    shot(page, "department")
+
+    code, name = first_power_link(page)
+    page.click(f"a[href='/powers/{code}']")
+    page.wait_for_url(f"**/powers/{code}")
+    assert page.inner_text("h1") == name
+    assert code in page.inner_text("dl.facts")
+    shot(page, "power")
+
+
+def test_the_department_power_list_downloads_as_a_workbook_of_its_items(
+    page: Page, shot: Shot, tmp_path: Path
+) -> None:
+    page.goto(f"/departments/{DEPARTMENT}")
+    code, name = first_power_link(page)
+    shot(page, "department")
+    with page.expect_download() as download_info:
+        page.click(f"a[href^='/departments/{DEPARTMENT}/powerlist.xlsx']")
+    download = download_info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+
+    workbook = load_workbook(path, read_only=True)
+    cells = {str(c) for ws in workbook.worksheets for row in ws.iter_rows(values_only=True) for c in row if c}
+    workbook.close()
+    assert code in cells
+    assert name in cells
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    # Violations only: collecting the passes too takes axe about twice as long.
+    results: dict[str, Any] = page.evaluate("axe.run({resultTypes: ['violations']})")
+    return [v for v in results["violations"] if v["impact"] in SERIOUS]
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"  {v['id']} ({v['impact']}): {v['help']}")
+        lines.extend(f"    at {node['target']}: {node.get('failureSummary', '')}" for node in v["nodes"][:5])
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_public_pages_have_no_serious_accessibility_violations(
+    new_page: Callable[..., Page], shot: Shot, language: str
+) -> None:
+    assert AXE.exists(), f"{AXE} is missing: run `npm ci --prefix tests/browser`"
+    # axe-core is loaded into every page before the page's own scripts; the site's CSP would
+    # rightly refuse an injected script, so this context bypasses it.
+    page = new_page(bypass_csp=True)
+    page.context.add_init_script(path=str(AXE))
+    page.goto(f"/lang/{language}?next=/")
+    failures = []
+    for path in PUBLIC_PAGES:
+        page.goto(path)
+        assert html_lang(page) == language
+        violations = axe_violations(page)
+        if violations:
+            shot(page, path)
+            failures.append(f"{path}:\n{describe(violations)}")
+    # One power item page too: reached from the department, since codes are the demo's.
+    page.goto(f"/departments/{DEPARTMENT}")
+    code, _name = first_power_link(page)
+    page.goto(f"/powers/{code}")
+    if violations := axe_violations(page):
+        shot(page, f"/powers/{code}")
+        failures.append(f"/powers/{code}:\n{describe(violations)}")
+    assert not failures, "serious or critical accessibility violations:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("path", ["/", f"/departments/{DEPARTMENT}"])
+def test_pages_fit_a_phone_screen_without_scrolling_sideways(
+    new_page: Callable[..., Page], shot: Shot, path: str
+) -> None:
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto(path)
+    shot(page, "phone")
+    # Against the phone's width, not window.innerWidth: a mobile browser zooms out to show a page
+    # that is too wide, and innerWidth then grows with it.
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    too_wide = page.evaluate(
+        """width => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > width && !e.closest('.table-wrap'))
+            .slice(0, 5).map(e => e.outerHTML.slice(0, 80))""",
+        PHONE["width"],
+    )
+    assert scroll_width <= PHONE["width"], f"{path} is {scroll_width}px wide on a phone: {too_wide}"
