@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -144,9 +144,9 @@ class ChainReport:
     entries: int = 0
     last_seq: int = 0
     last_hash: str = GENESIS
-    problems: list[Problem] | None = None
-    # seq → hash as recomputed from the stored bodies, for the checkpoints to compare with.
-    hashes: dict[int, str] | None = None
+    problems: list[Problem] = field(default_factory=list)
+    # seq → the stored hash of each entry a checkpoint signed, for the checkpoints to compare with.
+    hashes: dict[int, str] = field(default_factory=dict)
 
 
 def _entries(db: Session) -> Iterator[Any]:

@@ -87,11 +87,8 @@ def combine(rows: Iterable[Mapping[str, Any]], open_rows: Iterable[Mapping[str, 
     rows = list(rows)
     counts = {name: sum(int(r[name]) for r in rows) for name in COUNTS}
     histogram = merge([r["workdays"] for r in rows])
-    speed = (
-        1 - (counts["speed_used"] / counts["speed_n"]) / (counts["speed_limit"] / counts["speed_n"])
-        if counts["speed_n"] and counts["speed_limit"]
-        else None
-    )
+    # 1 − mean used ÷ mean limit over the same cases: the counts cancel out.
+    speed = 1 - counts["speed_used"] / counts["speed_limit"] if counts["speed_limit"] else None
     open_cases = {name: sum(int(r[name]) for r in open_rows) for name in OPEN_BUCKETS}
     return Figures(
         counts=counts,

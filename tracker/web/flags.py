@@ -300,8 +300,7 @@ class FlagsController(Controller):
         request: Request[Any, Any, Any],
         db_session: DB,
     ) -> Response[bytes]:
-        rows = flag_rows(db_session, _filter(request), EXPORT_LIMIT)
-        headers, values = _export_rows(request, rows)
+        headers, values = _export_rows(request, flag_rows(db_session, _filter(request), EXPORT_LIMIT))
         body = xlsx_bytes(_("Flags"), headers, values, widths=(24, 12, 16, 22, 9, 6, 18, 18, 10, 18))
         return _attachment(body, "flags.xlsx", XLSX)
 
@@ -311,8 +310,7 @@ class FlagsController(Controller):
         request: Request[Any, Any, Any],
         db_session: DB,
     ) -> Response[bytes]:
-        rows = flag_rows(db_session, _filter(request), EXPORT_LIMIT)
-        headers, values = _export_rows(request, rows)
+        headers, values = _export_rows(request, flag_rows(db_session, _filter(request), EXPORT_LIMIT))
         return _attachment(csv_text(headers, values).encode("utf-8"), "flags.csv", "text/csv; charset=utf-8")
 
     @post("/act", name="flags_act", sync_to_thread=True, guards=[roles(Role.admin, Role.supervisor)])
