@@ -175,6 +175,16 @@ def _wrk(url: str) -> tuple[float, float, float]:
     return rate, ms("90"), ms("99")
 
 
+def _cold_render_ms(url: str, rounds: int = 15) -> float:
+    """A page the cache has not kept yet (a new query string each time): what a miss costs."""
+    times = []
+    for n in range(rounds):
+        started = time.perf_counter()
+        urllib.request.urlopen(f"{url}?cold={n}", timeout=30).read()  # noqa: S310 - http://127.0.0.1
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
 def _pages(url: str, data_dir: str) -> None:
     if shutil.which("wrk") is None:
         print("  pages: SKIPPED, wrk is not installed (apt-get install wrk)")
@@ -212,6 +222,7 @@ def _pages(url: str, data_dir: str) -> None:
                 f"  {path:<34} {rate:8,.0f} req/s   p90 {p90:6.1f} ms   p99 {p99:6.1f} ms   "
                 f"{rate / baseline[0]:.2f}× the plain page   (goal ≥ 500 req/s, p95 < 50 ms: {verdict})"
             )
+            print(f"  {'  rendered afresh (once a minute)':<34} {_cold_render_ms(base + path):8.1f} ms median")
     finally:
         server.terminate()
         server.wait(timeout=30)

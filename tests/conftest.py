@@ -34,6 +34,7 @@ from tracker.accounts.models import Role, User
 from tracker.accounts.passwords import hash_password
 from tracker.app import create_app
 from tracker.db import import_models, make_engine, upgrade
+from tracker.i18n import DEFAULT_LANGUAGE, speaking
 from tracker.settings import Settings, load_settings
 
 PASSWORD = "correct horse battery"
@@ -116,6 +117,13 @@ def empty_tables(engine: Engine) -> None:
             conn.execute(text("PRAGMA defer_foreign_keys=ON"))
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language, whatever an earlier in-process CLI run activated."""
+    with speaking(DEFAULT_LANGUAGE):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,7 @@ from tracker.flags.attachments import (
     stored_path,
 )
 from tracker.flags.models import Attachment, Flag, FlagAction, FlagStatus
-from tracker.i18n import gettext
+from tracker.i18n import gettext, speaking
 from tracker.settings import Settings
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -321,4 +321,5 @@ def test_files_of_a_transaction_that_rolls_back_are_removed(db: Session, cast: C
     ],
 )
 def test_a_refused_file_is_described_by_what_it_is(head: bytes, what: str) -> None:
-    assert gettext(describe(head)) == what
+    with speaking("en"):
+        assert gettext(describe(head)) == what

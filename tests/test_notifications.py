@@ -15,7 +15,7 @@ from tests.test_flag_review import NOW, do
 from tracker.accounts.models import Role, User
 from tracker.cases.models import Case
 from tracker.flags.models import Flag, Level
-from tracker.i18n import activate, current_language
+from tracker.i18n import speaking
 from tracker.notify.flag_events import LAG, notify_all, notify_flag_actions, notify_new_flags
 from tracker.notify.inbox import Message, notify, supervisors
 from tracker.notify.models import Notification, OutboxMessage, Subscription
@@ -171,8 +171,8 @@ def test_a_request_for_explanation_notifies_the_departments_operators_and_not_an
     [message] = inbox_of(db, cast.op_a)
     assert (message.key, message.link) == (f"action:{record.id}", f"/flags/{flag.id}")
     assert inbox_of(db, cast.op_b) == [] and inbox_of(db, cast.supervisor) == []
-    activate("en")
-    shown = render(message, settings.tz)
+    with speaking("en"):
+        shown = render(message, settings.tz)
     assert shown.subject == "Case A-1, promise broken: explanation requested"
     assert "请说明超期原因" in shown.body and "Deadline: 2026-10-08 23:59" in shown.body
 
@@ -221,14 +221,10 @@ def test_a_message_is_shown_in_the_readers_language(db: Session, cast: Cast, set
     flag_in(db, cast.dept_a.id, "A-1", kind="off_list_power")
     run(db, settings)
     [message] = inbox_of(db, cast.supervisor)
-    before = current_language()
-    try:
-        activate("en")
+    with speaking("en"):
         english = render(message, settings.tz)
-        activate("zh-CN")
+    with speaking("zh-CN"):
         chinese = render(message, settings.tz)
-    finally:
-        activate(before)
     assert "Bureau A" in english.body and "power not on the list" in english.subject
     assert "甲局" in chinese.body and "power not on the list" not in chinese.subject
 

@@ -161,3 +161,31 @@ def test_anonymous_pages_are_rendered_once_per_ttl_and_signed_in_ones_every_time
     with new_client(app) as signed_in:
         sign_in(signed_in, listed.supervisor)
         assert signed_in.get("/?period=2026-03&format=json").json()["region"] is None  # never kept
+
+
+def test_a_kept_page_is_answered_without_a_single_query(
+    db: Session, listed: Cast, settings: Settings, engine: Engine
+) -> None:
+    from sqlalchemy import event
+
+    from tests.conftest import new_client
+
+    loaded(db, listed)
+    app = create_app(settings.with_(page_cache_seconds=60), engine)
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    path = f"/departments/{listed.dept_a.code}?period=2026-03"
+    with new_client(app) as visitor:
+        assert visitor.get(path).status_code == 200
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert visitor.get(path).status_code == 200
+            kept = len(statements)
+            assert visitor.get("/departments/nope").status_code == 404
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert kept == 0
+    assert len(statements) > 0  # a 404 is never kept: the unknown code is looked up each time

@@ -30,6 +30,7 @@ from tracker.web.calendar_pages import CalculatorController, CalendarAdminContro
 from tracker.web.cases import CasesController
 from tracker.web.cookie_queue import add_queued_cookies
 from tracker.web.cookies import CookieNames
+from tracker.web.db_session import end_session_in_loop
 from tracker.web.errors import http_exception_handler, internal_error_handler
 from tracker.web.feeds import FeedController
 from tracker.web.flags import FlagsController, review_controller
@@ -64,10 +65,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         engine_instance=engine,
         metadata=SQLModel.metadata,
         session_config=SyncSessionConfig(class_=Session, expire_on_commit=False),
-        # Plain "autocommit" would drop the write of every form that answers with a redirect.
-        before_send_handler="autocommit_include_redirects",
         create_all=False,
     )
+    # The key is only known once the config exists (each app gets its own); commits on redirects too.
+    db_config.before_send_handler = end_session_in_loop(db_config.session_scope_key)
 
     @asynccontextmanager
     async def scheduler_lifespan(app: Litestar) -> AsyncIterator[None]:

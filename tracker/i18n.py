@@ -9,7 +9,8 @@ translate with the same ``gettext``.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -46,6 +47,16 @@ def translations(language: str) -> NullTranslations:
 
 def activate(language: str) -> None:
     _current.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Translate in ``language`` inside the block and restore the caller's language after it."""
+    token = _current.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def current_language() -> str:

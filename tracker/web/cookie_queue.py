@@ -14,8 +14,8 @@ def queue_cookie(scope: Scope | dict[str, Any], cookie: Cookie) -> None:
     scope.setdefault("state", {}).setdefault(_KEY, []).append(cookie)
 
 
-def add_queued_cookies(message: Message, scope: Scope) -> None:
-    """before_send hook: put queued cookies on the response start message."""
+async def add_queued_cookies(message: Message, scope: Scope) -> None:
+    """before_send hook: put queued cookies on the response start message (async: no thread hop)."""
     if message["type"] != "http.response.start":
         return
     cookies: list[Cookie] = scope.get("state", {}).get(_KEY, [])

@@ -5,6 +5,10 @@ The scorecard pages are computed from rows the scheduler refreshes hourly, but r
 milliseconds. Anonymous visitors all see the same page for a (path, query, language), so it is
 rendered once per TTL. A signed-in page (its header names the user and their inbox) and a request
 carrying a flash message are always rendered afresh.
+
+Handlers that serve through the cache are ``async``: a hit is answered in the event loop without a
+thread hop or a query, and only a miss renders (and queries) in a worker thread. ``render`` must do
+all of its database work itself, including the lookups that may answer 404.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response
+from litestar.concurrency import sync_to_thread
 from litestar.enums import MediaType
 
 from tracker.accounts.guards import current_user
@@ -40,7 +45,9 @@ class PageCache:
         self._pages: OrderedDict[tuple[str, str, str], tuple[float, RenderedPage]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def serve(self, request: Request[Any, Any, Any], render: Callable[[], RenderedPage]) -> Response[bytes]:
+    async def serve(
+        self, request: Request[Any, Any, Any], render: Callable[[], RenderedPage]
+    ) -> Response[bytes]:
         headers = public_headers(request)
         cacheable = (
             self.ttl > 0
@@ -48,7 +55,7 @@ class PageCache:
             and not request.cookies.get(runtime(request).cookies.flash)
         )
         if not cacheable:
-            page = render()
+            page = await sync_to_thread(render)
             return Response(page.body, media_type=page.media_type, headers=headers)
         key = (request.url.path, request.url.query or "", current_language())
         now = time.monotonic()
@@ -61,7 +68,7 @@ class PageCache:
         if found is not None:
             page = found
         else:
-            page = render()
+            page = await sync_to_thread(render)
             with self._lock:
                 self._pages[key] = (now, page)
                 self._pages.move_to_end(key)

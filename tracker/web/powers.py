@@ -174,8 +174,8 @@ class PowersController(Controller):
         write_template(buffer, language=current_language())
         return _download(buffer.getvalue(), "powerlist-template.xlsx", XLSX)
 
-    @get("/powers/{code:str}", name="power", sync_to_thread=True)
-    def detail(
+    @get("/powers/{code:str}", name="power")
+    async def detail(
         self,
         request: Request[Any, Any, Any],
         db_session: DB,
@@ -183,13 +183,14 @@ class PowersController(Controller):
         period: FromQuery[str] = ROLLING,
         format: FromQuery[str] = "html",
     ) -> Response[bytes]:
-        detail = item_detail(db_session, code.removesuffix(".json"), today(request))
-        if detail is None:
-            raise NotFoundException()
-        assert detail.department.id is not None
-        department_id, chosen = detail.department.id, chosen_period(request, period)
+        chosen = chosen_period(request, period)
 
         def render() -> RenderedPage:
+            detail = item_detail(db_session, code.removesuffix(".json"), today(request))
+            if detail is None:
+                raise NotFoundException()
+            assert detail.department.id is not None
+            department_id = detail.department.id
             # The item's performance next to its limits, from its scorecard rows.
             card = department_card(db_session, department_id, chosen, today(request), detail.item.code)
             if format == "json" or code.endswith(".json"):
@@ -203,7 +204,7 @@ class PowersController(Controller):
             }
             return html(request, "powers/detail.html", context)
 
-        return page_cache(request).serve(request, render)
+        return await page_cache(request).serve(request, render)
 
     # One handler per format: a sync handler mounted on several paths answers with a coroutine in
     # litestar 2.25 (see PITFALLS), so each path gets its own handler.

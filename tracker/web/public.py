@@ -50,8 +50,8 @@ def _percent_text(rate: float) -> str:
 class PublicController(Controller):
     include_in_schema = False
 
-    @get("/", name="home", sync_to_thread=True)
-    def home(
+    @get("/", name="home")
+    async def home(
         self,
         request: Request[Any, Any, Any],
         db_session: DB,
@@ -75,15 +75,15 @@ class PublicController(Controller):
             }
             return html(request, "home.html", context)
 
-        return page_cache(request).serve(request, render)
+        return await page_cache(request).serve(request, render)
 
     @get("/departments", name="departments", sync_to_thread=True)
     def departments(self, db_session: DB, q: FromQuery[str] = "", page: FromQuery[int] = 1) -> Template:
         stmt = search_statement(q)
         return Template("departments/index.html", context={"page": paginate(db_session, stmt, page), "q": q})
 
-    @get("/departments/{code:str}", name="department", sync_to_thread=True)
-    def department(
+    @get("/departments/{code:str}", name="department")
+    async def department(
         self,
         request: Request[Any, Any, Any],
         db_session: DB,
@@ -93,14 +93,14 @@ class PublicController(Controller):
         period: FromQuery[str] = ROLLING,
         format: FromQuery[str] = "html",
     ) -> Response[bytes]:
-        department = by_code(db_session, code.removesuffix(".json"))
-        if department is None:
-            raise NotFoundException()
         chosen = chosen_period(request, period)
-        assert department.id is not None
-        department_id = department.id
 
         def render() -> RenderedPage:
+            department = by_code(db_session, code.removesuffix(".json"))
+            if department is None:
+                raise NotFoundException()
+            assert department.id is not None
+            department_id = department.id
             card = department_card(db_session, department_id, chosen, today(request))
             violations = confirmed_violations(db_session, department_id, limit=LATEST_VIOLATIONS)
             if format == "json" or code.endswith(".json"):
@@ -121,7 +121,7 @@ class PublicController(Controller):
                 self._department_context(request, db_session, department, page, version, card, violations),
             )
 
-        return page_cache(request).serve(request, render)
+        return await page_cache(request).serve(request, render)
 
     @staticmethod
     def _department_context(

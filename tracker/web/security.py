@@ -36,7 +36,8 @@ def request_id(scope: Scope | dict[str, Any]) -> str:
 def make_security_headers_hook(*, hsts: bool) -> Any:
     extra = (*_STATIC_HEADERS, _HSTS) if hsts else _STATIC_HEADERS
 
-    def add_security_headers(message: Message, scope: Scope) -> None:
+    # async: a synchronous hook would cost a thread hop for every ASGI message.
+    async def add_security_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
         headers = list(message.get("headers", []))
