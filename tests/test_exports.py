@@ -398,7 +398,7 @@ def test_the_open_data_page_lists_every_download_with_its_fields(
     data = anon.get("/open-data.json?month=2026-03").json()
     assert data == anon.get("/open-data?month=2026-03&format=json").json()
     assert data["month"] == "2026-03" and data["departments"] == ["dept-a", "dept-b"]
-    assert [d["name"] for d in data["downloads"]] == ["cases", "violations", "powerlist"]
+    assert [d["name"] for d in data["downloads"]] == ["cases", "violations", "scorecards", "powerlist"]
     cases_fields = data["downloads"][0]["fields"]
     assert [f["name"] for f in cases_fields] == [f.name for f in case_export.FIELDS]
     assert all(f["description"] for f in cases_fields)

@@ -32,10 +32,12 @@ from tracker.calendar_store import load_calendar
 from tracker.cases.models import Case
 from tracker.exports import cases as case_export
 from tracker.exports import flags as flag_export
+from tracker.exports import scorecards as scorecard_export
 from tracker.exports.tables import FORMATS, MEDIA_TYPES, Field, table_bytes
 from tracker.flags.queries import FlagFilter
 from tracker.i18n import current_language
 from tracker.i18n import gettext as _
+from tracker.scorecards.periods import ROLLING, BadPeriod, Period, parse_period, periods_of
 from tracker.web.caching import public_headers
 from tracker.web.dates import today
 from tracker.web.forms import DB
@@ -90,13 +92,13 @@ def first_month(db: Session, on: date, tz: Any) -> str:
 
 
 @dataclass(frozen=True)
-class MonthFile:
-    month: str
+class DataFile:
+    period: str  # YYYY-MM for the monthly files; any scorecard period for the scorecards
     fmt: str
-    current: bool  # the month is not over: made on each request, never published
+    current: bool  # the period is not settled: made on each request, never published
 
 
-def parse_month_file(db: Session, value: str, on: date, tz: Any) -> MonthFile:
+def parse_month_file(db: Session, value: str, on: date, tz: Any) -> DataFile:
     """``YYYY-MM.fmt`` from the address: 400 when malformed, 404 for a month with no data yet."""
     match = _MONTH_FILE.match(value)
     if match is None or match.group(2) not in FORMATS:
@@ -107,29 +109,66 @@ def parse_month_file(db: Session, value: str, on: date, tz: Any) -> MonthFile:
     current = _month_key(on)
     if month > current or month < first_month(db, on, tz):
         raise NotFoundException()
-    return MonthFile(month, fmt, month >= settled_before(on))
+    return DataFile(month, fmt, month >= settled_before(on))
+
+
+def parse_period_file(db: Session, value: str, on: date, tz: Any) -> tuple[Period, DataFile]:
+    """``PERIOD.fmt`` (R12, 2026, 2026-Q1, 2026-03): 400 when malformed, 404 before the first case
+    or after today. R12 moves with today, so it is never settled."""
+    stem, dot, fmt = value.rpartition(".")
+    try:
+        period = parse_period(stem, on) if dot and fmt in FORMATS else None
+    except BadPeriod:
+        period = None
+    if period is None:
+        raise ValidationException(
+            _(
+                "“%(value)s” is not a scorecard file: write R12, YYYY, YYYY-Qn or YYYY-MM, "
+                "then .xlsx, .csv or .json.",
+                value=value,
+            )
+        )
+    if period.months[0] > _month_key(on) or period.months[-1] < first_month(db, on, tz):
+        raise NotFoundException()
+    current = period.key == ROLLING or period.months[-1] >= settled_before(on)
+    return period, DataFile(period.key, fmt, current)
+
+
+def settled_periods(months: Sequence[str], on: date) -> list[Period]:
+    """The quarters and years holding any of ``months`` that are settled: newest first, a year
+    before its last quarter."""
+    keys = {key for month in months for key in periods_of(month)[1:]}
+    periods = [parse_period(key, on) for key in keys]
+    settled = [p for p in periods if p.months[-1] < settled_before(on)]
+    return sorted(settled, key=lambda p: (p.months[-1], len(p.months)), reverse=True)
 
 
 def _filename(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
-def _serve(
-    request: Request[Any, Any, Any],
-    db: Session,
-    file: MonthFile,
-    stored_stem: str,
-    download_name: str,
+def _table(
+    file: DataFile,
     title: str,
     fields: Sequence[Field],
     rows: Callable[[], Iterable[Sequence[object]]],
     meta: dict[str, object],
+) -> Callable[[], bytes]:
+    return lambda: table_bytes(
+        file.fmt, title, fields, rows(), _, {**meta, "generated_at": utcnow().isoformat()}
+    )
+
+
+def _serve(
+    request: Request[Any, Any, Any],
+    db: Session,
+    file: DataFile,
+    stored_stem: str,
+    download_name: str,
+    make: Callable[[], bytes],
 ) -> Response[bytes]:
+    """A settled period's file published once and served byte for byte; a current one made afresh."""
     language = current_language()
-
-    def make() -> bytes:
-        return table_bytes(file.fmt, title, fields, rows(), _, {**meta, "generated_at": utcnow().isoformat()})
-
     headers = {
         "content-disposition": f'attachment; filename="{_filename(download_name)}.{file.fmt}"',
         "vary": VARY,
@@ -143,7 +182,7 @@ def _serve(
     export, body = publish_once(db, runtime(request).settings, name, MEDIA_TYPES[file.fmt], make, utcnow())
     headers |= {
         "cache-control": PUBLISHED_CACHE,
-        # The file shows the month as it stood then: cases decided later are not in it.
+        # The file shows the period as it stood then: cases decided later are not in it.
         "last-modified": format_datetime(export.created_at.astimezone(UTC), usegmt=True),
         **proof_headers(export),
     }
@@ -197,6 +236,13 @@ def _downloads() -> list[dict[str, Any]]:
             "fields": _fields(flag_export.FIELDS),
         },
         {
+            "name": "scorecards",
+            "title": _("Every department's scorecard of a period"),
+            "url": "/open-data/scorecards/{period}.{format}",
+            "formats": list(FORMATS),
+            "fields": _fields(scorecard_export.RANKING),
+        },
+        {
             "name": "powerlist",
             "title": _("A department's power list in force"),
             "url": "/departments/{department}/powerlist.{format}",
@@ -248,6 +294,7 @@ class OpenDataController(Controller):
             "current_month": current,
             "timezone": tz.key,
             "downloads": _downloads(),
+            "scorecard_periods": [ROLLING] + [p.key for p in settled_periods(months, on)],
             "api": api_endpoints(request),
         }
         if as_json:
@@ -273,7 +320,7 @@ class OpenDataController(Controller):
             raise NotFoundException()
         tz = runtime(request).settings.tz
         wanted = parse_month_file(db_session, file, today(request), tz)
-        first, last = month_days(wanted.month)
+        first, last = month_days(wanted.period)
         assert department.id is not None
         department_id, department_code = department.id, department.code
 
@@ -283,7 +330,7 @@ class OpenDataController(Controller):
 
         meta: dict[str, object] = {
             "department": department_code,
-            "month": wanted.month,
+            "month": wanted.period,
             "timezone": tz.key,
             "provisional": wanted.current,
         }
@@ -291,12 +338,9 @@ class OpenDataController(Controller):
             request,
             db_session,
             wanted,
-            f"open-data/cases/{department_code}/{wanted.month}",
-            f"cases-{department_code}-{wanted.month}",
-            _("Cases"),
-            case_export.FIELDS,
-            rows,
-            meta,
+            f"open-data/cases/{department_code}/{wanted.period}",
+            f"cases-{department_code}-{wanted.period}",
+            _table(wanted, _("Cases"), case_export.FIELDS, rows, meta),
         )
 
     @get("/open-data/violations/{file:str}", name="open_data_violations", sync_to_thread=True)
@@ -305,17 +349,35 @@ class OpenDataController(Controller):
     ) -> Response[bytes]:
         tz = runtime(request).settings.tz
         wanted = parse_month_file(db_session, file, today(request), tz)
-        first, last = month_days(wanted.month)
+        first, last = month_days(wanted.period)
         f = FlagFilter(detected_from=first, detected_to=last, sort="detected", tz=tz)
-        meta: dict[str, object] = {"month": wanted.month, "timezone": tz.key, "provisional": wanted.current}
+        meta: dict[str, object] = {"month": wanted.period, "timezone": tz.key, "provisional": wanted.current}
         return _serve(
             request,
             db_session,
             wanted,
-            f"open-data/violations/{wanted.month}",
-            f"violations-{wanted.month}",
-            _("Violations"),
-            flag_export.FIELDS,
-            lambda: flag_export.violation_rows(db_session, f, tz),
-            meta,
+            f"open-data/violations/{wanted.period}",
+            f"violations-{wanted.period}",
+            _table(
+                wanted,
+                _("Violations"),
+                flag_export.FIELDS,
+                lambda: flag_export.violation_rows(db_session, f, tz),
+                meta,
+            ),
+        )
+
+    @get("/open-data/scorecards/{file:str}", name="open_data_scorecards", sync_to_thread=True)
+    def scorecards(
+        self, request: Request[Any, Any, Any], db_session: DB, file: FromPath[str]
+    ) -> Response[bytes]:
+        period, wanted = parse_period_file(db_session, file, today(request), runtime(request).settings.tz)
+        english = current_language() == "en"
+        return _serve(
+            request,
+            db_session,
+            wanted,
+            f"open-data/scorecards/{period.key}",
+            f"scorecards-{period.key}",
+            lambda: scorecard_export.scorecards_bytes(db_session, period, wanted.fmt, english, _),
         )
