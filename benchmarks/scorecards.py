@@ -222,7 +222,9 @@ def _pages(url: str, data_dir: str) -> None:
                 f"  {path:<34} {rate:8,.0f} req/s   p90 {p90:6.1f} ms   p99 {p99:6.1f} ms   "
                 f"{rate / baseline[0]:.2f}× the plain page   (goal ≥ 500 req/s, p95 < 50 ms: {verdict})"
             )
-            print(f"  {'  rendered afresh (once a minute)':<34} {_cold_render_ms(base + path):8.1f} ms median")
+            print(
+                f"  {'  rendered afresh (once a minute)':<34} {_cold_render_ms(base + path):8.1f} ms median"
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)

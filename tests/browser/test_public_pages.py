@@ -30,6 +30,7 @@ PUBLIC_PAGES = (
     "/calculator",
     "/calculator?start=2026-01-30&value=10&unit=workday",
     "/transparency",
+    "/open-data",
     "/login",
 )
 SERIOUS = ("serious", "critical")
@@ -115,6 +116,45 @@ def test_the_department_power_list_downloads_as_a_workbook_of_its_items(
     workbook.close()
     assert code in cells
     assert name in cells
+
+
+def test_a_visitor_switches_the_scorecard_period_and_sees_the_departments_badge(
+    page: Page, shot: Shot
+) -> None:
+    page.goto(f"/lang/en?next=/departments/{DEPARTMENT}")
+    assert page.inner_text("#scorecard").startswith("Scorecard, the last 12 months")
+    year = page.locator("#f-period option").nth(1).get_attribute("value")
+    assert year is not None and re.fullmatch(r"\d{4}", year), year
+    page.select_option("#f-period", year)
+    page.click(".period-form button[type=submit]")
+    page.wait_for_url(f"**/departments/{DEPARTMENT}?period={year}")
+    assert page.inner_text("#scorecard") == f"Scorecard, {year}"
+    assert page.locator("#f-period").input_value() == year
+    shot(page, "department-year")
+    # The badge is drawn (an SVG the browser could decode) and its embedding code names this page.
+    badge = page.locator("img.badge")
+    badge.scroll_into_view_if_needed()
+    assert badge.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert f"/departments/{DEPARTMENT}/badge.svg" in page.input_value("#badge-code")
+    shot(page, "badge")
+
+
+def test_the_scorecards_of_the_last_twelve_months_download_from_open_data(
+    page: Page, shot: Shot, tmp_path: Path
+) -> None:
+    page.goto("/lang/en?next=/open-data")
+    shot(page, "open-data")
+    with page.expect_download() as download_info:
+        page.click("a[href='/open-data/scorecards/R12.xlsx']")
+    download = download_info.value
+    assert download.suggested_filename == "scorecards-R12.xlsx"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    workbook = load_workbook(path, read_only=True)
+    header, *rows = workbook["Ranking"].iter_rows(values_only=True)
+    workbook.close()
+    code = header.index("Department code")
+    assert DEPARTMENT in {row[code] for row in rows}
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:

@@ -160,6 +160,7 @@ class PublicController(Controller):
             "trend_charts": trend_charts(card),
             "violations": violations,
             "periods": period_choices(on),
+            "page_url": f"{runtime(request).settings.site_url}/departments/{department.code}",
         }
 
     @get("/departments/{code:str}/badge.svg", name="department_badge", sync_to_thread=True)
