@@ -123,6 +123,22 @@ def test_the_calculator_page_lists_the_days_it_skipped(anon: TestClient[Litestar
     assert "Write the date as YYYY-MM-DD." in anon.get("/calculator?start=yesterday").text
 
 
+def test_the_calculators_json_twin_gives_the_same_deadline_and_names_a_bad_date(
+    anon: TestClient[Litestar], cast: Cast
+) -> None:
+    data = anon.get("/calculator?start=2026-09-30&value=1&unit=workday&format=json").json()
+    assert (data["due"], data["provisional"], data["value"], data["unit"]) == (
+        "2026-10-08",
+        False,
+        1,
+        "workday",
+    )
+    assert [s["why"] for s in data["skipped"]].count("holiday") == 7
+    bad = anon.get("/calculator?start=yesterday&format=json")
+    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["detail"]
+    assert anon.get("/calculator?format=json").status_code == 400
+
+
 def test_an_admin_loads_a_notice_on_the_calendar_page(
     as_admin: TestClient[Litestar], anon: TestClient[Litestar], tmp_path: Path
 ) -> None:

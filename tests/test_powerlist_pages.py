@@ -151,6 +151,21 @@ def test_the_public_searches_and_filters_powers(
     ]
 
 
+def test_the_power_and_department_lists_have_json_twins_with_the_pages_rows(
+    anon: TestClient[Litestar], db: Session, cast: Cast, tmp_path: Path
+) -> None:
+    published(db, cast, tmp_path)
+    twin = anon.get("/powers?category=penalty&format=json")
+    assert twin.headers["cache-control"] == "public, max-age=300"
+    assert [i["name"] for i in twin.json()["items"]] == ["对无证经营的处罚"]
+    assert twin.json()["items"] == anon.get("/api/v1/powers?category=penalty").json()["items"]
+    assert 'href="?category=penalty&amp;format=json"' in anon.get("/powers?category=penalty").text
+    departments = anon.get("/departments?q=dept-b&format=json").json()
+    assert (departments["total"], departments["q"]) == (1, "dept-b")
+    assert [d["code"] for d in departments["departments"]] == ["dept-b"]
+    assert departments["departments"][0] == anon.get("/api/v1/departments/dept-b").json()
+
+
 def test_a_power_page_shows_its_steps_limits_and_history(
     anon: TestClient[Litestar], db: Session, cast: Cast, tmp_path: Path
 ) -> None:

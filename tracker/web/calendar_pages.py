@@ -7,9 +7,10 @@ import shutil
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session, col, select
@@ -67,10 +68,18 @@ class CalculatorController(Controller):
         start: FromQuery[str] = "",
         value: FromQuery[int] = 20,
         unit: FromQuery[str] = "workday",
-    ) -> Template:
+        format: FromQuery[str] = "html",
+    ) -> Response[Any]:
         result, error = (
             calculate(db_session, runtime(request).settings.tz, start, value, unit) if start else (None, "")
         )
+        if format == "json":
+            if not start:
+                error = _("Write the date as YYYY-MM-DD.")
+            if error:
+                raise ValidationException(error)
+            assert result is not None
+            return Response({"value": value, "unit": unit, **result.as_dict()})
         return Template(
             "calculator.html",
             context={

@@ -25,6 +25,7 @@ def _wants_json(request: Request[Any, Any, Any]) -> bool:
     return (
         is_api_path(request.url.path)
         or request.url.path.endswith(".json")
+        or request.query_params.get("format") == "json"  # a page's JSON twin
         or ("application/json" in accept and "text/html" not in accept)
     )
 

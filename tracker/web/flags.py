@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ClientException
@@ -57,7 +57,6 @@ from tracker.web.forms import DB, FormData, text
 from tracker.web.language import request_language
 from tracker.web.pagination import DEFAULT_PER_PAGE, paginate_rows
 from tracker.web.runtime import runtime
-from tracker.web.security import request_id
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # An export is for a desk, not a data dump: the open-data exports (a later issue) stream the rest.
@@ -84,9 +83,6 @@ def _bad_filter(request: Request[Any, Any, Any], exc: BadFilter) -> Response[Any
     """400 naming the parameter: JSON for ``format=json``, the error page otherwise."""
     activate(request_language(request))
     message = _(exc.message, **exc.args_)
-    if request.query_params.get("format") == "json":
-        body = {"status_code": 400, "detail": message, "request_id": request_id(request.scope)}
-        return Response({**body, "errors": {exc.param: message}}, status_code=400, media_type=MediaType.JSON)
     return http_exception_handler(request, ClientException(detail=message, extra={exc.param: message}))
 
 

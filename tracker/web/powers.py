@@ -27,6 +27,7 @@ from tracker.i18n import current_language
 from tracker.i18n import gettext as _
 from tracker.scorecards.periods import ROLLING
 from tracker.scorecards.queries import department_card, period_choices
+from tracker.web.caching import public_headers
 from tracker.web.dates import today
 from tracker.web.forms import DB
 from tracker.web.page_cache import RenderedPage, html, json_page, page_cache
@@ -151,21 +152,26 @@ class PowersController(Controller):
         department: FromQuery[str] = "",
         category: FromQuery[str] = "",
         page: FromQuery[int] = 1,
-    ) -> Template:
+        format: FromQuery[str] = "html",
+    ) -> Response[Any]:
+        found = powers_page(
+            db_session, today(request), q=q, department=department, category=category, page=page
+        )
+        if format == "json":
+            items = [item_row_dict(item, dept) for item, dept in found.items]
+            return Response({**found.as_dict(), "items": items}, headers=public_headers(request))
         departments = db_session.exec(select(Department).order_by(Department.code)).all()
         return Template(
             "powers/index.html",
             context={
-                "page": powers_page(
-                    db_session, today(request), q=q, department=department, category=category, page=page
-                ),
+                "page": found,
                 "q": q,
                 "department": department,
                 "category": category,
                 "departments": departments,
                 "categories": category_names(),
             },
-            headers=PUBLIC_CACHE,
+            headers=public_headers(request),
         )
 
     @get("/powers/template.xlsx", name="powers_template", sync_to_thread=True)

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from powerlists.departments import by_code, search_statement
+from powerlists.departments import as_public_dict, by_code, parent_code_map, search_statement
 from powerlists.importer import version_in_force, versions
 from powerlists.models import Department
 from powerlists.queries import list_items, search_items
@@ -78,9 +78,20 @@ class PublicController(Controller):
         return await page_cache(request).serve(request, render)
 
     @get("/departments", name="departments", sync_to_thread=True)
-    def departments(self, db_session: DB, q: FromQuery[str] = "", page: FromQuery[int] = 1) -> Template:
-        stmt = search_statement(q)
-        return Template("departments/index.html", context={"page": paginate(db_session, stmt, page), "q": q})
+    def departments(
+        self,
+        db_session: DB,
+        q: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
+        format: FromQuery[str] = "html",
+    ) -> Response[Any]:
+        found = paginate(db_session, search_statement(q), page)
+        if format == "json":
+            parents = parent_code_map(db_session)
+            return Response(
+                {**found.as_dict(), "q": q, "departments": [as_public_dict(d, parents) for d in found.items]}
+            )
+        return Template("departments/index.html", context={"page": found, "q": q})
 
     @get("/departments/{code:str}", name="department")
     async def department(
