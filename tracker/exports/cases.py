@@ -193,28 +193,42 @@ def case_rows(
         # A server-side cursor on PostgreSQL: rows arrive a chunk at a time, not all at once.
         .execution_options(stream_results=True, yield_per=CHUNK)
     )
-    for row in db.execute(query):
-        decided = row.decided_at
+    # Unpacked by position: attribute access on 100,000 rows is a measurable share of an export.
+    for (
+        ref,
+        power_code,
+        power_item_id,
+        name,
+        received,
+        accepted,
+        decided,
+        status,
+        outcome,
+        promised_due,
+        statutory_due,
+        provisional,
+        suspensions,
+        fee,
+    ) in db.execute(query):
         used = None
         if decided is not None:
-            clock_start = row.accepted_at or row.received_at
-            used = workdays_used(clock_start, decided, stored_suspensions(row.suspensions), cal, tz)
+            used = workdays_used(accepted or received, decided, stored_suspensions(suspensions), cal, tz)
         yield (
-            row.ref,
+            ref,
             department_code,
-            row.power_code,
-            row.name,
-            row.power_item_id is not None,
-            _local(row.received_at, tz),
-            _local(row.accepted_at, tz),
+            power_code,
+            name,
+            power_item_id is not None,
+            _local(received, tz),
+            _local(accepted, tz),
             _local(decided, tz),
-            row.status,
-            row.outcome,
-            _local(row.promised_due_at, tz),
-            _local(row.statutory_due_at, tz),
-            row.deadlines_provisional,
-            _on_time(decided, row.promised_due_at),
-            _on_time(decided, row.statutory_due_at),
+            status,
+            outcome,
+            _local(promised_due, tz),
+            _local(statutory_due, tz),
+            provisional,
+            _on_time(decided, promised_due),
+            _on_time(decided, statutory_due),
             used,
-            row.fee_charged,
+            fee,
         )

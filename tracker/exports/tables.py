@@ -101,6 +101,9 @@ def _peek(
     return head, itertools.chain(head, iterator)
 
 
+_PLAIN = frozenset({type(None), int, float, bool, Decimal, date})
+
+
 def _xlsx_row(ws: Any, values: Sequence[object]) -> list[object]:
     """The row as write-only ``append`` takes it, as close to plain values as safety allows.
 
@@ -109,8 +112,11 @@ def _xlsx_row(ws: Any, values: Sequence[object]) -> list[object]:
     """
     row: list[object] = []
     for value in values:
-        if type(value) is str:
-            text = xlsx_text(value)
+        kind = type(value)
+        if kind in _PLAIN:
+            row.append(value)
+        elif kind is str:
+            text = xlsx_text(value)  # type: ignore[arg-type]
             # "=..." would become a formula, "#N/A" an error value.
             if text.startswith("=") or text in ERROR_CODES:
                 row.append(text_row(ws, [text])[0])
