@@ -21,12 +21,15 @@ from tracker.db import session_scope
 from tracker.flags import escalation, scans
 from tracker.leases import acquire, release
 from tracker.notify import flag_events, mailer
+from tracker.ratings import invitations
 from tracker.scorecards.refresh import refresh
 from tracker.settings import Settings
+from tracker.throttle import prune
 
 log = logging.getLogger("scheduler")
 
 LOGIN_ATTEMPT_RETENTION = timedelta(days=90)
+THROTTLE_RETENTION = timedelta(days=1)  # the public forms' windows are minutes long
 
 Step = Callable[[Engine, Settings, datetime], int]
 
@@ -39,13 +42,15 @@ class Job:
 
 
 def housekeeping(engine: Engine, settings: Settings, now: datetime) -> int:
-    """Delete ended sessions and sign-in attempts past retention; returns rows removed."""
+    """Delete ended sessions, sign-in attempts past retention and old rate-limit windows; returns
+    rows removed."""
     policy = SessionPolicy(
         idle=timedelta(minutes=settings.session_idle_minutes),
         absolute=timedelta(hours=settings.session_max_hours),
     )
     with session_scope(engine) as db:
-        return purge_ended_sessions(db, now, policy) + purge_old_attempts(db, now, LOGIN_ATTEMPT_RETENTION)
+        purged = purge_ended_sessions(db, now, policy) + purge_old_attempts(db, now, LOGIN_ATTEMPT_RETENTION)
+    return purged + prune(engine, before=now - THROTTLE_RETENTION)
 
 
 def deadline_scan(engine: Engine, settings: Settings, now: datetime) -> int:
@@ -86,6 +91,12 @@ def notify(engine: Engine, settings: Settings, now: datetime) -> int:
         return flag_events.notify_all(db, settings, now)
 
 
+def rating_invitations(engine: Engine, settings: Settings, now: datetime) -> int:
+    """Record one rating invitation for each case decided three days ago and still unrated."""
+    with session_scope(engine) as db:
+        return invitations.invite_due(db, now)
+
+
 def send_mail(engine: Engine, settings: Settings, now: datetime) -> int:
     """Send the e-mails that are due (none without TRACKER_SMTP_URL)."""
     return mailer.send_pending(engine, settings, now)
@@ -100,6 +111,7 @@ JOBS: tuple[Job, ...] = (
     Job(escalation.JOB, timedelta(minutes=15), supervision_deadlines),
     Job("notify", timedelta(minutes=1), notify),
     Job("send_mail", timedelta(minutes=1), send_mail),
+    Job("rating_invitations", timedelta(hours=1), rating_invitations),
 )
 
 

@@ -214,6 +214,7 @@ def test_the_scans_and_housekeeping_are_the_registered_jobs() -> None:
         ("supervision_deadlines", timedelta(minutes=15)),
         ("notify", timedelta(minutes=1)),
         ("send_mail", timedelta(minutes=1)),
+        ("rating_invitations", timedelta(hours=1)),
     ]
     assert JOBS[2].step is housekeeping
 

@@ -42,6 +42,8 @@ from tracker.web.page_cache import PageCache
 from tracker.web.powerlist_manage import PowerListManageController, upload_controller
 from tracker.web.powers import PowersController
 from tracker.web.public import PublicController
+from tracker.web.rate import RateController
+from tracker.web.ratings import RatingsController
 from tracker.web.runtime import Runtime
 from tracker.web.security import make_security_headers_hook
 from tracker.web.subscriptions import SubscriptionsController
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             PublicController,
             TransparencyController,
             FeedController,
+            RateController,
             OpenDataController,
             AccountController,
             AdminController,
@@ -101,6 +104,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             CalculatorController,
             CasesController,
             FlagsController,
+            RatingsController,
             InboxController,
             SubscriptionsController,
             review_controller(settings.max_upload_bytes),

@@ -34,8 +34,10 @@ def import_models() -> None:
     import tracker.flags.models
     import tracker.leases
     import tracker.notify.models
+    import tracker.ratings.models
     import tracker.scorecards.models
-    import tracker.thresholds  # noqa: F401
+    import tracker.thresholds
+    import tracker.throttle  # noqa: F401
 
 
 def _mask_password(raw: str) -> str:

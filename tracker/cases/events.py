@@ -14,10 +14,21 @@ from zoneinfo import ZoneInfo
 
 from powerlists.messages import N_
 from tracker.cases.models import EventType, Outcome, SuspendReason
+from tracker.ratings.codes import BadCode, checked
+from tracker.ratings.models import DIMENSIONS, Channel
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_REF = 100
 MAX_TEXT = 2000
+MAX_COMMENT = 500
+
+
+@dataclass(frozen=True)
+class RatingIn:
+    level: int
+    dimensions: dict[str, int]  # those of DIMENSIONS that were given, each 1–5
+    comment: str
+    channel: Channel
 
 
 class EventRejected(Exception):
@@ -41,9 +52,18 @@ class EventIn:
     reason: str = ""
     note: str = ""
     amount: Decimal | None = None
+    code: str | None = None  # a rating code: hashed into rating_code, never kept in the event
+    rating: RatingIn | None = None
 
     def data(self) -> dict[str, Any]:
-        """What the stored event keeps beyond its columns (applicant details stay on the case only)."""
+        """What the stored event keeps beyond its columns (applicant details stay on the case only;
+        a rating's comment is added, masked, when it is stored)."""
+        if self.rating is not None:
+            return {
+                "level": self.rating.level,
+                "channel": self.rating.channel.value,
+                **self.rating.dimensions,
+            }
         fields = {
             "power": self.power,
             "step": self.step,
@@ -117,6 +137,30 @@ def _amount(raw: dict[str, Any]) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+def _score(raw: dict[str, Any], field: str, required: bool) -> int | None:
+    value = raw.get(field)
+    if value is None or value == "":
+        if required:
+            raise EventRejected(N_("%(field)s is required."), field=field)
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())  # a form's field
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise EventRejected(
+            N_("%(field)s: a score from 1 to 5 is required, not %(value)r."), field=field, value=value
+        )
+    return value
+
+
+def parse_rating(raw: dict[str, Any]) -> RatingIn:
+    """The rating fields of a ``rated`` event (the API's, or /rate's form)."""
+    level = _score(raw, "level", required=True)
+    assert level is not None
+    dimensions = {d: v for d in DIMENSIONS if (v := _score(raw, d, required=False)) is not None}
+    channel = _choice(raw, "channel", Channel, required=True)
+    return RatingIn(level, dimensions, _text(raw, "comment", MAX_COMMENT), channel)
+
+
 def parse_event(raw: object, tz: ZoneInfo, now: datetime) -> EventIn:
     if not isinstance(raw, dict):
         raise EventRejected(N_("An event must be a JSON object."))
@@ -146,6 +190,13 @@ def parse_event(raw: object, tz: ZoneInfo, now: datetime) -> EventIn:
         return EventIn(**event, suspend_reason=_choice(raw, "reason", SuspendReason, required=True))
     if event_type == EventType.fee_charged:
         return EventIn(**event, amount=_amount(raw))
+    if event_type == EventType.rating_code_issued:
+        try:
+            return EventIn(**event, code=checked(_text(raw, "code", 100, required=True)))
+        except BadCode as exc:
+            raise EventRejected(exc.message, **exc.args_) from None
+    if event_type == EventType.rated:
+        return EventIn(**event, rating=parse_rating(raw))
     if event_type == EventType.decided:
         return EventIn(
             **event, outcome=_choice(raw, "outcome", Outcome, required=True), reason=_text(raw, "reason")

@@ -28,9 +28,21 @@ from tracker.cases.events import EventIn, EventRejected, parse_event
 from tracker.cases.models import Case, CaseEvent, CaseStatus, CaseStep, EventType, SuspendReason
 from tracker.db import begin_writing
 from tracker.deadlines import CaseFacts, StepFacts, compute, stalled_from, stored_suspensions, warning_from
+from tracker.ratings.codes import holder_case, issue, spend
+from tracker.ratings.masking import Masked
+from tracker.ratings.models import Channel
+from tracker.ratings.record import (
+    NOTHING_MASKED,
+    add_rating,
+    applicant_names,
+    department_names,
+    mask_comment,
+    rated_cases,
+)
 from tracker.thresholds import DEFAULTS, Thresholds, load_thresholds
 
 OPEN = (CaseStatus.open, CaseStatus.suspended)
+RATING_EVENTS = (EventType.rating_code_issued, EventType.rated)
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,7 @@ class CaseState(Protocol):
     ref: str
     power_code: str
     power_item_id: int | None
+    applicant: dict[str, Any] | None
     status: CaseStatus
     outcome: str | None
     decision_reason: str
@@ -250,6 +263,8 @@ def _apply(case: CaseState, steps: Sequence[StepState], ev: EventIn) -> None:
         if case.status == CaseStatus.suspended:
             _close_suspension(case, ev.at)
         case.status, case.withdrawn_at = CaseStatus.withdrawn, ev.at
+    elif t in RATING_EVENTS and case.status != CaseStatus.decided:
+        raise EventRejected(N_("Case %(case)r is not decided: it cannot be rated yet."), case=case.ref)
 
 
 def _close_suspension(case: CaseState, at: datetime) -> None:
@@ -340,6 +355,9 @@ class _Batch:
         self.new_steps: dict[str, list[_StepRow]] = {}
         self.touched: set[str] = set()
         self.rows: list[tuple[str, EventIn]] = []
+        self._rated: set[int] | None = None  # stored cases already rated, read when first needed
+        self.rated_refs: set[str] = set()  # cases rated by this batch
+        self.codes: dict[str, str] = {}  # rating codes issued by this batch → their case
 
     def _item_for(self, code: str, received_day: date) -> tuple[PowerItem | None, int | None]:
         if received_day not in self._lists:
@@ -387,6 +405,37 @@ class _Batch:
         self.cases[ev.case], self.steps[ev.case] = case, steps
         self.new_cases[ev.case], self.new_steps[ev.case] = case, steps
 
+    def _rated_ids(self) -> set[int]:
+        if self._rated is None:
+            self._rated = rated_cases(self.db, (c.id for c in self.stored.values() if c.id is not None))
+        return self._rated
+
+    def _check_rating(self, ev: EventIn) -> None:
+        """Once per case: a second rating replaces nothing, and a rated case's code stays spent."""
+        stored = self.stored.get(ev.case)
+        case_id = stored.id if stored else None
+        rated = ev.case in self.rated_refs or (case_id is not None and case_id in self._rated_ids())
+        if ev.type == EventType.rated:
+            if rated:
+                raise EventRejected(
+                    N_("Case %(case)r has already been rated: a second rating replaces nothing."),
+                    case=ev.case,
+                )
+            self.rated_refs.add(ev.case)
+            return
+        if rated:
+            raise EventRejected(
+                N_("Case %(case)r has been rated: its rating code cannot be replaced."), case=ev.case
+            )
+        assert ev.code is not None
+        holder = self.codes.get(ev.code, ev.case)
+        if holder == ev.case:
+            owner = holder_case(self.db, ev.code)
+            holder = ev.case if owner is None or owner == case_id else ""
+        if holder != ev.case:
+            raise EventRejected(N_("code: this rating code is already given to another case."))
+        self.codes[ev.code] = ev.case
+
     def apply(self, ev: EventIn) -> None:
         if ev.source_id and ev.source_id in self.seen:
             raise _Duplicate()
@@ -397,6 +446,8 @@ class _Batch:
             if case is None:
                 raise EventRejected(N_("No case %(case)r was received in this department."), case=ev.case)
             _apply(case, self.steps[ev.case], ev)
+            if ev.type in RATING_EVENTS:
+                self._check_rating(ev)
         case = self.cases[ev.case]
         case.last_event_at = max(case.last_event_at or ev.at, ev.at)
         if ev.source_id:
@@ -426,6 +477,7 @@ class _Batch:
         )
         steps = [step for ref in changed for step in self.stored_steps[ref]]
         _update_rows(self.db, step_table, [(s, self.step_read[id(s)]) for s in steps], _STEP_CHANGES)
+        masks = self._masked_comments()
         self.events = [
             {
                 "case_id": ids[ref],
@@ -436,12 +488,56 @@ class _Batch:
                 "ingested_at": now,
                 "source_id": ev.source_id,
                 "channel": channel,
-                "data": ev.data(),
+                "data": ev.data() | ({"comment": masks[id(ev)].text} if id(ev) in masks else {}),
             }
             for ref, ev in self.rows
         ]
         insert_rows(self.db, CaseEvent.__table__, self.events)  # type: ignore[attr-defined]
         self.refs = {case_id: ref for ref in self.touched if (case_id := ids[ref]) is not None}
+        self._write_ratings(ids, masks, now=now, channel=channel)
+
+    def _masked_comments(self) -> dict[int, Masked]:
+        """Each rating's comment with personal data masked (keyed by the event's id()): the stored
+        event, the audit log and the public pages only ever hold this."""
+        rated = [(ref, ev) for ref, ev in self.rows if ev.rating is not None and ev.rating.comment]
+        if not rated:
+            return {}
+        officials = department_names(self.db, self.department_id)
+        return {
+            id(ev): mask_comment(ev.rating.comment, [*officials, *applicant_names(self.cases[ref].applicant)])
+            for ref, ev in rated
+            if ev.rating is not None
+        }
+
+    def _write_ratings(
+        self, ids: dict[str, int | None], masks: dict[int, Masked], *, now: datetime, channel: str
+    ) -> None:
+        for ref, ev in self.rows:
+            case_id = ids[ref]
+            assert case_id is not None
+            if ev.code is not None:
+                issue(
+                    self.db,
+                    case_id=case_id,
+                    department_id=self.department_id,
+                    code=ev.code,
+                    via=channel,
+                    now=now,
+                )
+            elif ev.rating is not None:
+                case = self.cases[ref]
+                add_rating(
+                    self.db,
+                    case_id=case_id,
+                    department_id=self.department_id,
+                    power_item_id=case.power_item_id,
+                    power_code=case.power_code,
+                    rating=ev.rating,
+                    masked=masks.get(id(ev), NOTHING_MASKED),
+                    at=ev.at,
+                    now=now,
+                )
+                spend(self.db, case_id, now)
 
 
 AUDIT_EVENT_COLUMNS = ("case", "case_id", "type", "at", "recorded_at", "source_id", "channel", "data")
@@ -473,7 +569,17 @@ def ingest(
     parsed: list[tuple[int, EventIn]] = []
     for index, raw in enumerate(raws):
         try:
-            parsed.append((index, parse_event(raw, tz, now)))
+            ev = parse_event(raw, tz, now)
+            if ev.rating is not None and (ev.rating.channel == Channel.web) != (channel == Channel.web):
+                # "web" is the citizen on /rate with a code: a department cannot report one.
+                raise EventRejected(
+                    N_(
+                        "channel: %(value)r is for ratings given on this site; "
+                        "say where this one was collected."
+                    ),
+                    value=ev.rating.channel.value,
+                )
+            parsed.append((index, ev))
         except EventRejected as exc:
             results[index] = EventResult(index, "rejected", exc.message, exc.args_)
     stored: list[_Batch] = []

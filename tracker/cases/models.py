@@ -51,6 +51,8 @@ class EventType(enum.StrEnum):
     decided = "decided"
     delivered = "delivered"
     withdrawn = "withdrawn"
+    rating_code_issued = "rating_code_issued"  # the department gave the applicant a rating code
+    rated = "rated"  # a rating (好差评): given on /rate, or collected by the department
 
 
 def _empty_list() -> list[Any]:

@@ -20,6 +20,8 @@ from tracker.calendar_store import load_calendar
 from tracker.cases.ingest import ingest
 from tracker.db import begin_writing
 from tracker.i18n import gettext as _
+from tracker.ratings import invitations
+from tracker.ratings.invitations import FEED_LIMIT
 from tracker.web.dates import today
 from tracker.web.forms import DB
 from tracker.web.pagination import DEFAULT_PER_PAGE
@@ -147,3 +149,21 @@ class ApiController(Controller):
         department = db_session.get(Department, auth.department_id)
         assert department is not None
         return TokenInfo(department=department.code, token_id=auth.token_id)
+
+    @get(
+        "/rating-invitations",
+        guards=[api_token],
+        sync_to_thread=True,
+        summary="Decided cases unrated three days later: invite each applicant once (after=last id seen)",
+    )
+    def rating_invitations(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DB,
+        after: FromQuery[int] = 0,
+        limit: FromQuery[int] = FEED_LIMIT,
+    ) -> dict[str, Any]:
+        auth = request.scope["auth"]
+        assert isinstance(auth, TokenAuth)
+        items = invitations.feed(db_session, auth.department_id, after=after, limit=limit)
+        return {"items": items, "next_after": items[-1]["id"] if items else after}

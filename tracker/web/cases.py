@@ -22,11 +22,13 @@ from tracker.accounts.guards import current_user, roles
 from tracker.accounts.models import Role, User
 from tracker.accounts.scope import get_in_scope, visible_department
 from tracker.calendar_store import load_calendar
-from tracker.cases.ingest import EventResult, ingest
+from tracker.cases.ingest import RATING_EVENTS, EventResult, ingest
 from tracker.cases.models import Case, CaseStatus, EventType, Outcome, SuspendReason
 from tracker.cases.queries import case_list, late, timeline
 from tracker.db import begin_writing
 from tracker.i18n import gettext as _
+from tracker.ratings.codes import generate
+from tracker.ratings.models import Rating, RatingCode, RatingKind
 from tracker.web.dates import today
 from tracker.web.flash import flash
 from tracker.web.forms import DB, FormData, text
@@ -164,6 +166,23 @@ class CasesController(Controller):
         flash(request, "success", _("Event recorded."))
         return Redirect(f"/cases/{case_id}")
 
+    @post("/{case_id:int}/rating-code", name="case_rating_code", sync_to_thread=True)
+    def rating_code(
+        self, request: Request[Any, Any, Any], db_session: DB, case_id: FromPath[int]
+    ) -> Template:
+        """A new code for the applicant, shown once on the page that answers (never in a cookie)."""
+        user = _user(request)
+        case = get_in_scope(db_session, Case, case_id, user)
+        if user.role != Role.operator:
+            raise PermissionDeniedException()
+        code = generate()
+        event = {"case": case.ref, "type": "rating_code_issued", "at": utcnow().isoformat(), "code": code}
+        result = _record(request, db_session, case.department_id, event)
+        if result.status != "stored":
+            message = _(result.reason, **(result.reason_args or {})) if result.reason else _("Not stored.")
+            return self._case_page(request, db_session, case_id, {}, message, 400)
+        return self._case_page(request, db_session, case_id, {}, "", 200, new_code=code)
+
     @staticmethod
     def _new_page(
         request: Request[Any, Any, Any], db: Session, form: dict[str, str], error: str, status: int
@@ -185,10 +204,14 @@ class CasesController(Controller):
         form: dict[str, str],
         error: str,
         status: int,
+        new_code: str = "",
     ) -> Template:
         user = _user(request)
         case = get_in_scope(db, Case, case_id, user)
         rt = runtime(request)
+        rating = db.exec(
+            select(Rating).where(Rating.case_id == case_id, Rating.kind == RatingKind.rating)
+        ).first()
         return Template(
             "cases/detail.html",
             context={
@@ -196,7 +219,14 @@ class CasesController(Controller):
                 "form": form,
                 "error": error,
                 "can_record": user.role == Role.operator,
-                "event_types": [e.value for e in EventType if e != EventType.received],
+                # Ratings and their codes have their own section (and codes are never typed in).
+                "event_types": [
+                    e.value for e in EventType if e != EventType.received and e not in RATING_EVENTS
+                ],
+                "rating": rating,
+                "rating_code": db.exec(select(RatingCode).where(RatingCode.case_id == case_id)).first(),
+                "new_code": new_code,
+                "rate_url": f"{rt.settings.site_url}/rate",
                 "reasons": [r.value for r in SuspendReason],
                 "outcomes": [o.value for o in Outcome],
             },

@@ -18,6 +18,7 @@ from powerlists.models import Department
 from powerlists.queries import list_items, search_items
 from tracker.i18n import babel_locale, current_language
 from tracker.i18n import gettext as _
+from tracker.ratings.queries import public_comments
 from tracker.scorecards.periods import ROLLING
 from tracker.scorecards.queries import (
     DepartmentCard,
@@ -171,6 +172,7 @@ class PublicController(Controller):
             "trend_charts": trend_charts(card),
             "violations": violations,
             "periods": period_choices(on),
+            "comments": public_comments(db_session, department.id),
             "page_url": f"{runtime(request).settings.site_url}/departments/{department.code}",
         }
 

@@ -21,6 +21,7 @@ from tracker.accounts.guards import current_user
 from tracker.flags.names import ACTION_NAMES, GRADE_NAMES, KIND_NAMES, LEVEL_NAMES, STATUS_NAMES
 from tracker.i18n import babel_locale, current_language, translations
 from tracker.notify.reading import unread_count
+from tracker.ratings import names as rating
 from tracker.settings import LANGUAGES
 from tracker.web.flash import take_flashes
 from tracker.web.runtime import runtime
@@ -107,6 +108,11 @@ def _configure(engine: JinjaTemplateEngine) -> None:
             "status": STATUS_NAMES,
             "action": ACTION_NAMES,
             "grade": GRADE_NAMES,
+        },
+        rating_names={
+            "level": rating.LEVEL_NAMES,
+            "dimension": rating.DIMENSION_NAMES,
+            "channel": rating.CHANNEL_NAMES,
         },
     )
     env.filters["local_time"] = _local_time

@@ -1,0 +1,327 @@
+"""Citizen ratings (好差评): rating codes, /rate, ratings reported by departments, masking."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlmodel import Session, select
+
+from tests.conftest import Cast, csrf_from
+from tests.test_cases_ingest import SHANGHAI, case, received, send, token_for
+from tracker.audit.models import AuditEntry
+from tracker.cases.models import CaseEvent
+from tracker.ratings.codes import digest, generate, normalize
+from tracker.ratings.invitations import invite_due
+from tracker.ratings.models import Rating, RatingCode, RatingInvitation
+
+CODE = "7KQ2-M9XD-4HPA"
+
+
+def decided(ref: str = "C-1") -> list[dict[str, Any]]:
+    return [
+        received(ref),
+        {"case": ref, "type": "decided", "at": "2026-03-05T10:00:00", "outcome": "approved"},
+    ]
+
+
+def code_issued(ref: str = "C-1", code: str = CODE) -> dict[str, Any]:
+    return {"case": ref, "type": "rating_code_issued", "at": "2026-03-05T10:01:00", "code": code}
+
+
+def rated(ref: str = "C-1", level: int = 5, **extra: Any) -> dict[str, Any]:
+    return {
+        "case": ref,
+        "type": "rated",
+        "at": "2026-03-06T09:00:00",
+        "level": level,
+        "channel": "window",
+        **extra,
+    }
+
+
+def statuses(results: list[dict[str, Any]]) -> list[str]:
+    return [r["status"] for r in results]
+
+
+def ratings(db: Session) -> list[Rating]:
+    db.rollback()  # a fresh snapshot: the web requests commit on their own connections
+    return list(db.exec(select(Rating).order_by(Rating.id)))  # type: ignore[arg-type]
+
+
+# Codes and ratings reported through the case event API
+
+
+def test_a_code_is_kept_only_as_a_hash_never_in_the_event_or_the_audit_log(db: Session, listed: Cast) -> None:
+    assert statuses(send(db, listed.dept_a.id, *decided(), code_issued())) == ["stored"] * 3
+    [row] = db.exec(select(RatingCode)).all()
+    assert row.code_hash == digest(CODE) and row.issued_via == "api" and row.used_at is None
+    stored = "".join(str(e.data) for e in db.exec(select(CaseEvent)))
+    logged = "".join(e.body for e in db.exec(select(AuditEntry)))
+    for text in (CODE, normalize(CODE)):
+        assert text not in stored and text not in logged
+
+
+def test_a_case_that_is_not_decided_cannot_get_a_code_or_a_rating(db: Session, listed: Cast) -> None:
+    results = send(db, listed.dept_a.id, received(), code_issued(), rated())
+    assert statuses(results) == ["stored", "rejected", "rejected"]
+    assert "is not decided" in results[1]["reason"] and "is not decided" in results[2]["reason"]
+    assert db.exec(select(RatingCode)).all() == [] and ratings(db) == []
+
+
+def test_a_second_rating_is_refused_and_replaces_nothing(db: Session, listed: Cast) -> None:
+    send(db, listed.dept_a.id, *decided())
+    assert statuses(send(db, listed.dept_a.id, rated(level=2, comment="太慢"))) == ["stored"]
+    [again] = send(db, listed.dept_a.id, rated(level=5))
+    assert again["status"] == "rejected" and "already been rated" in again["reason"]
+    # Within one batch too.
+    send(db, listed.dept_a.id, *decided("C-2"))
+    assert statuses(send(db, listed.dept_a.id, rated("C-2", 4), rated("C-2", 1))) == ["stored", "rejected"]
+    assert [(r.level, r.comment, r.channel) for r in ratings(db)] == [
+        (2, "太慢", "window"),
+        (4, "", "window"),
+    ]
+
+
+def test_a_reissued_code_replaces_the_unused_one_and_a_code_belongs_to_one_case(
+    db: Session, listed: Cast
+) -> None:
+    send(db, listed.dept_a.id, *decided(), *decided("C-2"), code_issued())
+    [taken] = send(db, listed.dept_a.id, code_issued("C-2"))
+    assert taken["status"] == "rejected" and "another case" in taken["reason"]
+    new = generate()
+    assert statuses(send(db, listed.dept_a.id, code_issued(code=new))) == ["stored"]
+    [row] = db.exec(select(RatingCode)).all()
+    db.refresh(row)
+    assert row.code_hash == digest(new)
+    send(db, listed.dept_a.id, rated())
+    [spent] = send(db, listed.dept_a.id, code_issued(code=generate()))
+    assert spent["status"] == "rejected" and "has been rated" in spent["reason"]
+
+
+def test_a_bad_code_or_rating_is_refused_naming_the_field(db: Session, listed: Cast) -> None:
+    send(db, listed.dept_a.id, *decided())
+    cases = [
+        (code_issued(code="12345"), "code: a rating code has 10 to 32 letters and digits."),
+        (rated(level=6), "level: a score from 1 to 5 is required, not 6."),
+        (rated(attitude=0), "attitude: a score from 1 to 5 is required, not 0."),
+        ({**rated(), "channel": "pigeon"}, "channel: 'pigeon' is not one of"),
+        ({**rated(), "channel": None}, "channel is required."),
+        ({**rated(), "channel": "web"}, "channel: 'web' is for ratings given on this site"),
+        (rated(comment="长" * 501), "comment is longer than 500 characters."),
+    ]
+    for event, message in cases:
+        [result] = send(db, listed.dept_a.id, event)
+        assert result["status"] == "rejected" and result["reason"].startswith(message), (event, result)
+    assert ratings(db) == []
+
+
+def test_a_comment_is_masked_for_the_public_and_kept_whole_for_the_department(
+    db: Session, listed: Cast
+) -> None:
+    send(db, listed.dept_a.id, {**decided()[0], "applicant": {"name": "张三丰"}}, decided()[1])
+    comment = "张三丰的材料被退回三次，电话13812345678没人接"
+    send(db, listed.dept_a.id, rated(level=1, comment=comment, efficiency=1))
+    [rating] = ratings(db)
+    assert rating.comment == comment and rating.efficiency == 1 and rating.bad
+    assert "13812345678" not in rating.comment_public and "张三丰" not in rating.comment_public
+    assert set(rating.masked) >= {"phone", "name"}
+    [event] = db.exec(select(CaseEvent).where(CaseEvent.type == "rated")).all()
+    assert event.data["comment"] == rating.comment_public and event.data["level"] == 1
+    logged = "".join(e.body for e in db.exec(select(AuditEntry)))
+    assert "13812345678" not in logged and "张三丰" not in logged
+
+
+# /rate
+
+
+def rate_code(client: TestClient[Litestar], code: str) -> Any:
+    page = client.get("/rate")
+    return client.post("/rate", data={"code": code, "csrf_token": csrf_from(page.text)})
+
+
+def test_the_applicant_rates_on_the_rate_page_with_the_code(
+    db: Session, listed: Cast, anon: TestClient[Litestar]
+) -> None:
+    send(db, listed.dept_a.id, *decided(), code_issued())
+    form = rate_code(anon, " 7kq2 m9xd 4hpa ")  # as typed from the slip
+    assert (
+        form.status_code == 200
+        and "食品经营许可" in form.text
+        and form.headers["cache-control"] == "no-store"
+    )
+    thanks = anon.post(
+        "/rate/rating",
+        data={
+            "code": "7kq2m9xd4hpa",
+            "level": "4",
+            "attitude": "5",
+            "comment": "很快",
+            "csrf_token": csrf_from(form.text),
+        },
+    )
+    assert thanks.status_code == 200, thanks.text
+    [rating] = ratings(db)
+    assert (rating.level, rating.attitude, rating.channel, rating.comment) == (4, 5, "web", "很快")
+    db.rollback()
+    code = db.exec(select(RatingCode)).one()
+    db.refresh(code)
+    assert code.used_at is not None
+    assert case(db, "C-1").status == "decided"
+    [event] = db.exec(select(CaseEvent).where(CaseEvent.type == "rated")).all()
+    assert event.channel == "web"
+
+
+def test_a_spent_code_and_a_wrong_one_get_the_same_answer(
+    db: Session, listed: Cast, anon: TestClient[Litestar]
+) -> None:
+    send(db, listed.dept_a.id, *decided(), code_issued())
+    send(db, listed.dept_a.id, rated())
+    spent, unknown, malformed = rate_code(anon, CODE), rate_code(anon, generate()), rate_code(anon, "x")
+    assert spent.status_code == unknown.status_code == malformed.status_code == 400
+    message = "This code is not valid, or it has already been used."
+    assert all(message in r.text for r in (spent, unknown, malformed))
+    # A rating posted straight to the second form with a spent code changes nothing either.
+    page = anon.get("/rate")
+    direct = anon.post("/rate/rating", data={"code": CODE, "level": "1", "csrf_token": csrf_from(page.text)})
+    assert direct.status_code == 400 and [r.level for r in ratings(db)] == [5]
+
+
+def test_the_rate_form_is_refused_without_its_csrf_token(
+    db: Session, listed: Cast, anon: TestClient[Litestar]
+) -> None:
+    send(db, listed.dept_a.id, *decided(), code_issued())
+    anon.get("/rate")
+    assert anon.post("/rate", data={"code": CODE}).status_code == 403
+    assert anon.post("/rate/rating", data={"code": CODE, "level": "5"}).status_code == 403
+    assert ratings(db) == []
+
+
+def test_guessing_codes_is_stopped_after_ten_attempts_from_one_address(
+    db: Session, listed: Cast, anon: TestClient[Litestar]
+) -> None:
+    send(db, listed.dept_a.id, *decided(), code_issued())
+    page = anon.get("/rate")
+    token = csrf_from(page.text)
+    answers = [
+        anon.post("/rate", data={"code": generate(), "csrf_token": token}).status_code for _ in range(10)
+    ]
+    assert answers == [400] * 10
+    blocked = anon.post("/rate", data={"code": CODE, "csrf_token": token})  # even the right one, now
+    assert blocked.status_code == 429 and blocked.headers["retry-after"] == "600"
+
+
+# The case page
+
+
+def test_an_operator_gives_a_code_on_the_case_page_shown_once_and_it_rates_the_case(
+    db: Session, listed: Cast, as_op_a: TestClient[Litestar], anon: TestClient[Litestar]
+) -> None:
+    send(db, listed.dept_a.id, *decided())
+    case_id = case(db, "C-1").id
+    page = as_op_a.get(f"/cases/{case_id}")
+    assert "Not rated yet." in page.text
+    answer = as_op_a.post(f"/cases/{case_id}/rating-code", data={"csrf_token": csrf_from(page.text)})
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+    shown = re.search(r'<strong class="code">([0-9A-Z-]+)</strong>', answer.text)
+    assert shown is not None
+    code = shown.group(1)
+    assert code not in as_op_a.get(f"/cases/{case_id}").text  # only once
+    db.rollback()
+    assert db.exec(select(RatingCode.issued_via)).one() == "form"
+    form = rate_code(anon, code)
+    anon.post("/rate/rating", data={"code": code, "level": "3", "csrf_token": csrf_from(form.text)})
+    assert [r.level for r in ratings(db)] == [3]
+    assert "Fairly satisfied" in as_op_a.get(f"/cases/{case_id}").text
+
+
+def test_only_the_departments_operator_gives_codes(
+    db: Session, listed: Cast, as_op_b: TestClient[Litestar], as_supervisor: TestClient[Litestar]
+) -> None:
+    send(db, listed.dept_a.id, *decided())
+    case_id = case(db, "C-1").id
+    token = csrf_from(as_supervisor.get(f"/cases/{case_id}").text)
+    assert as_supervisor.post(f"/cases/{case_id}/rating-code", data={"csrf_token": token}).status_code == 403
+    other = csrf_from(as_op_b.get("/cases/").text)
+    assert as_op_b.post(f"/cases/{case_id}/rating-code", data={"csrf_token": other}).status_code == 404
+    db.rollback()
+    assert db.exec(select(RatingCode)).all() == []
+
+
+# Moderation and the public page
+
+
+def test_a_supervisor_hides_a_comment_with_a_reason_kept_in_the_record(
+    db: Session, listed: Cast, as_supervisor: TestClient[Litestar], anon: TestClient[Litestar]
+) -> None:
+    send(db, listed.dept_a.id, *decided())
+    send(db, listed.dept_a.id, rated(level=1, comment="办事员态度恶劣，电话13812345678"))
+    [rating] = ratings(db)
+    public = anon.get(f"/departments/{listed.dept_a.code}")
+    assert "办事员态度恶劣" in public.text and "13812345678" not in public.text
+    page = as_supervisor.get("/ratings/")
+    assert "13812345678" in page.text  # supervisors read it as written
+    token = csrf_from(page.text)
+    refused = as_supervisor.post(f"/ratings/{rating.id}/hide", data={"reason": " ", "csrf_token": token})
+    assert "Write the reason" in refused.text and ratings(db)[0].hidden_at is None
+    as_supervisor.post(f"/ratings/{rating.id}/hide", data={"reason": "含辱骂内容", "csrf_token": token})
+    [hidden] = ratings(db)
+    assert hidden.hidden_at is not None and hidden.hidden_reason == "含辱骂内容" and hidden.level == 1
+    assert "办事员态度恶劣" not in anon.get(f"/departments/{listed.dept_a.code}").text
+    logged = [e.body for e in db.exec(select(AuditEntry).where(AuditEntry.kind == "rating_moderation"))]
+    assert len(logged) == 1 and "含辱骂内容" in logged[0]
+
+
+def test_operators_read_only_their_departments_ratings_and_cannot_hide_them(
+    db: Session, listed: Cast, as_op_a: TestClient[Litestar], as_op_b: TestClient[Litestar]
+) -> None:
+    send(db, listed.dept_a.id, *decided())
+    send(db, listed.dept_a.id, rated(level=2, comment="甲局的评论"))
+    [rating] = ratings(db)
+    assert "甲局的评论" in as_op_a.get("/ratings/").text
+    page_b = as_op_b.get("/ratings/")
+    assert "甲局的评论" not in page_b.text
+    token = csrf_from(as_op_a.get("/ratings/").text)
+    assert (
+        as_op_a.post(f"/ratings/{rating.id}/hide", data={"reason": "x", "csrf_token": token}).status_code
+        == 403
+    )
+    other = csrf_from(page_b.text)
+    assert (
+        as_op_b.post(f"/ratings/{rating.id}/hide", data={"reason": "x", "csrf_token": other}).status_code
+        == 404
+    )
+    assert ratings(db)[0].hidden_at is None
+
+
+# Invitations
+
+
+def test_a_case_unrated_three_days_after_its_decision_gets_one_invitation_in_the_feed(
+    db: Session, listed: Cast, anon: TestClient[Litestar]
+) -> None:
+    send(db, listed.dept_a.id, *decided("C-1"), *decided("C-2"), *decided("C-3"), code_issued("C-3"))
+    send(db, listed.dept_a.id, rated("C-2"))
+    decided_at = datetime(2026, 3, 5, 10, 0, tzinfo=SHANGHAI)
+    assert invite_due(db, decided_at + timedelta(days=3) - timedelta(seconds=1)) == 0
+    assert invite_due(db, decided_at + timedelta(days=3)) == 2  # C-1 and C-3; C-2 is rated
+    assert invite_due(db, decided_at + timedelta(days=4)) == 0  # once, never twice
+    db.commit()
+    headers = token_for(db, listed.dept_a.id)
+    feed = anon.get("/api/v1/rating-invitations", headers=headers).json()
+    assert [(i["case"], i["has_code"]) for i in feed["items"]] == [("C-1", False), ("C-3", True)]
+    later = anon.get(f"/api/v1/rating-invitations?after={feed['next_after']}", headers=headers).json()
+    assert later == {"items": [], "next_after": feed["next_after"]}
+    assert (
+        anon.get("/api/v1/rating-invitations", headers=token_for(db, listed.dept_b.id)).json()["items"] == []
+    )
+    assert anon.get("/api/v1/rating-invitations").status_code == 401
+
+
+def test_cases_decided_long_before_the_first_run_are_not_invited(db: Session, listed: Cast) -> None:
+    send(db, listed.dept_a.id, *decided())
+    assert invite_due(db, datetime(2026, 6, 1, tzinfo=SHANGHAI)) == 0
+    assert db.exec(select(RatingInvitation)).all() == []

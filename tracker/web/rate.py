@@ -1,0 +1,143 @@
+"""/rate: the applicant of a decided case rates it with the code the department gave them.
+
+No account and no JavaScript: two plain forms (the code, then the rating) that work on a phone.
+Every answer about a code is the same whether the code is malformed, unknown, replaced or spent,
+so that the form never says whether a case exists. Attempts are counted per client address in
+the database (so the limit holds across workers), before the code is even looked at.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import HTTPException
+from litestar.response import Template
+from sqlmodel import Session, select
+
+from powerlists.columns import utcnow
+from powerlists.messages import N_
+from powerlists.models import Department, PowerItem
+from tracker.calendar_store import load_calendar
+from tracker.cases.ingest import ingest
+from tracker.db import begin_writing
+from tracker.i18n import gettext as _
+from tracker.ratings.codes import Holder, holder_of
+from tracker.ratings.models import DIMENSIONS, Channel, Rating, RatingKind
+from tracker.throttle import allow, client_bucket
+from tracker.web.forms import DB, FormData, text
+from tracker.web.runtime import runtime
+
+ATTEMPTS = 10  # code checks per client address per window: plenty for typing mistakes
+WINDOW = timedelta(minutes=10)
+PRIVATE = {"cache-control": "no-store"}
+
+
+def _throttled(request: Request[Any, Any, Any]) -> None:
+    ip = request.client.host if request.client else "unknown"
+    if not allow(
+        runtime(request).engine, client_bucket("rate", ip), limit=ATTEMPTS, window=WINDOW, now=utcnow()
+    ):
+        raise HTTPException(
+            status_code=429,
+            detail=_(
+                "Too many attempts from your connection. Please wait %(minutes)d minutes and try again.",
+                minutes=10,
+            ),
+            headers={"retry-after": str(int(WINDOW.total_seconds()))},
+        )
+
+
+def _usable(db: Session, code: str) -> Holder | None:
+    """The code's holder while the code can still rate its case; None in every other case."""
+    holder = holder_of(db, code)
+    if holder is None or holder.code.used_at is not None:
+        return None
+    return holder
+
+
+def _code_page(error: str = "", status: int = 200) -> Template:
+    return Template("ratings/code.html", context={"error": error}, status_code=status, headers=PRIVATE)
+
+
+def _form_page(
+    db: Session, holder: Holder, code: str, form: dict[str, str], error: str, status: int
+) -> Template:
+    case = holder.case
+    department = db.get(Department, case.department_id)
+    item = db.get(PowerItem, case.power_item_id) if case.power_item_id else None
+    return Template(
+        "ratings/form.html",
+        context={
+            "code": code,
+            "department": department,
+            "item": item,
+            "case": case,
+            "form": form,
+            "error": error,
+            "dimensions": DIMENSIONS,
+        },
+        status_code=status,
+        headers=PRIVATE,
+    )
+
+
+NOT_VALID = N_(
+    "This code is not valid, or it has already been used. Check it against the slip or message you received."
+)
+
+
+class RateController(Controller):
+    path = "/rate"
+    include_in_schema = False
+
+    @get("/", name="rate", sync_to_thread=True)
+    def start(self) -> Template:
+        return _code_page()
+
+    @post("/", name="rate_code", sync_to_thread=True)
+    def check_code(self, request: Request[Any, Any, Any], db_session: DB, data: FormData) -> Template:
+        _throttled(request)
+        code = text(data, "code")
+        holder = _usable(db_session, code)
+        if holder is None:
+            return _code_page(_(NOT_VALID), 400)
+        return _form_page(db_session, holder, code, {}, "", 200)
+
+    @post("/rating", name="rate_submit", sync_to_thread=True)
+    def submit(self, request: Request[Any, Any, Any], db_session: DB, data: FormData) -> Response[Any]:
+        _throttled(request)
+        code = text(data, "code")
+        holder = _usable(db_session, code)
+        if holder is None:
+            return _code_page(_(NOT_VALID), 400)
+        form = {k: text(data, k) for k in ("level", "comment", *DIMENSIONS)}
+        now = utcnow()
+        event = {
+            "case": holder.case.ref,
+            "type": "rated",
+            "at": now.isoformat(),
+            "channel": Channel.web.value,
+            **{k: v for k, v in form.items() if v},
+        }
+        rt = runtime(request)
+        begin_writing(db_session)
+        [result] = ingest(
+            db_session,
+            holder.case.department_id,
+            [event],
+            now=now,
+            channel=Channel.web.value,
+            cal=load_calendar(db_session),
+            tz=rt.settings.tz,
+        )
+        if result.status != "stored":
+            db_session.rollback()
+            message = _(result.reason, **(result.reason_args or {})) if result.reason else _(NOT_VALID)
+            return _form_page(db_session, holder, code, form, message, 400)
+        rating = db_session.exec(
+            select(Rating).where(Rating.case_id == holder.case.id, Rating.kind == RatingKind.rating)
+        ).one()
+        db_session.commit()
+        return Template("ratings/thanks.html", context={"rating": rating}, headers=PRIVATE)
