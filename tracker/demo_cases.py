@@ -26,6 +26,7 @@ from tracker.calendar_store import load_calendar
 from tracker.cases.ingest import EventResult, ingest
 from tracker.cases.models import Case
 from tracker.db import session_factory
+from tracker.ratings.codes import ALPHABET, GENERATED_LENGTH
 from tracker.sla import add_working_days
 
 DAYS = 365
@@ -64,16 +65,16 @@ def _case_events(
     events: list[dict[str, Any]] = []
     last: list[datetime] = []
 
-    def add(event_type: str, at: datetime, **extra: Any) -> None:
+    def add(event_type: str, at: datetime, chance: random.Random = rng, **extra: Any) -> None:
         # A case's events happen in the order they are reported.
         if last and at <= last[-1]:
             at = last[-1] + timedelta(minutes=7)
         last.append(at)
         # Systems record an event minutes after it happens; now and then one is entered days later.
         late = (
-            timedelta(days=rng.randint(2, 5))
-            if rng.random() < 0.004
-            else timedelta(minutes=rng.randint(1, 30))
+            timedelta(days=chance.randint(2, 5))
+            if chance.random() < 0.004
+            else timedelta(minutes=chance.randint(1, 30))
         )
         events.append(
             {
@@ -125,9 +126,46 @@ def _case_events(
         add("decided", decided, outcome=outcome, reason=reason)
         delivered, _walk = add_working_days(cal, day, rng.randint(1, 3))
         add("delivered", _at(delivered, rng, tz))
+        # A generator of their own, so that ratings leave the rest of the demo as it was.
+        _rating_events(add, decided, random.Random(f"demo-ratings-{ref}"))  # noqa: S311 - demo data
     for event in events:
         if datetime.fromisoformat(event["at"]) <= now:
             yield event
+
+
+# What applicants say (好差评): mostly content, now and then not, sometimes with what should not
+# be published (masked before it is).
+_PRAISE = ["办理很快，窗口人员耐心指导", "一次就办好了，点赞", "网上提交材料很方便", "工作人员服务热情"]
+_COMPLAINTS = [
+    "材料被退回两次，每次说法不一样",
+    "等了很久没人处理，打电话13812345678问也没结果",
+    "窗口王科长态度很差",
+    "要求提供的证明太多，跑了三趟",
+]
+_LEVELS = (5, 5, 5, 5, 5, 5, 4, 4, 4, 3, 3, 2, 1)
+_CHANNELS = ("window", "window", "mobile", "self_service", "sms", "online")
+
+
+def _rating_events(add: Callable[..., None], decided: datetime, rng: random.Random) -> None:
+    """A code for most applicants; a rating from about half of them, days after the decision
+    (``rng`` is the case's own for ratings, so that the rest of the demo stays as it was)."""
+    if rng.random() < 0.6:
+        code = "".join(rng.choice(ALPHABET) for _ in range(GENERATED_LENGTH))
+        add("rating_code_issued", decided + timedelta(minutes=3), rng, code=code)
+    if rng.random() < 0.5:
+        level = rng.choice(_LEVELS)
+        comment = ""
+        if rng.random() < 0.4 or level <= 2:
+            comment = rng.choice(_COMPLAINTS if level <= 2 else _PRAISE)
+        add(
+            "rated",
+            decided + timedelta(days=rng.randint(0, 6), hours=rng.randint(1, 8)),
+            rng,
+            level=level,
+            channel=rng.choice(_CHANNELS),
+            **({"comment": comment} if comment else {}),
+            **({"attitude": max(1, level - rng.randint(0, 1))} if rng.random() < 0.5 else {}),
+        )
 
 
 def department_events(

@@ -22,6 +22,7 @@ import urllib.request
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 TRACKER = Path(sys.executable).parent / "tracker"
 STARTUP_SECONDS = 30
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 _REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
@@ -66,11 +68,16 @@ def _build_demo(database_url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def site_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("site")
+
+
+@pytest.fixture(scope="session")
+def site(site_home: Path) -> Iterator[str]:
     """The URL of `tracker serve` on a free loopback port over a freshly built demo region."""
     if CHROMIUM is None:
         pytest.skip(NO_CHROMIUM)  # nothing would look at the server: spare the demo's build time
-    home = tmp_path_factory.mktemp("site")
+    home = site_home
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     env.update(
@@ -120,6 +127,47 @@ def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path) ->
             pass
         time.sleep(0.2)
     pytest.fail(f"tracker serve did not answer /healthz within {STARTUP_SECONDS} s:\n{log.read_text()}")
+
+
+@pytest.fixture
+def rating_code(site: str, site_home: Path) -> str:
+    """A fresh code for a decided demo case nobody has rated, given as the department's system would."""
+    from sqlmodel import Session, col, select
+
+    from tracker.calendar import OFFICIAL
+    from tracker.cases.ingest import ingest
+    from tracker.cases.models import Case, CaseStatus
+    from tracker.ratings.codes import generate
+    from tracker.ratings.models import Rating, RatingCode
+
+    engine = make_engine(f"sqlite:///{site_home / 'demo.db'}")
+    try:
+        with Session(engine) as db:
+            case = db.exec(
+                select(Case)
+                .where(
+                    Case.status == CaseStatus.decided,
+                    col(Case.id).not_in(select(Rating.case_id)),
+                    col(Case.id).not_in(select(RatingCode.case_id)),
+                )
+                .order_by(col(Case.decided_at).desc())
+            ).first()
+            assert case is not None and case.decided_at is not None
+            code = generate()
+            event = {
+                "case": case.ref,
+                "type": "rating_code_issued",
+                "at": case.decided_at.isoformat(),
+                "code": code,
+            }
+            [result] = ingest(
+                db, case.department_id, [event], now=case.decided_at, channel="api", cal=OFFICIAL, tz=SHANGHAI
+            )
+            assert result.status == "stored", result
+            db.commit()
+    finally:
+        engine.dispose()
+    return code
 
 
 @pytest.fixture(scope="module")

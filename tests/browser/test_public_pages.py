@@ -31,6 +31,7 @@ PUBLIC_PAGES = (
     "/calculator?start=2026-01-30&value=10&unit=workday",
     "/transparency",
     "/open-data",
+    "/rate",
     "/login",
 )
 SERIOUS = ("serious", "critical")
@@ -199,13 +200,7 @@ def test_public_pages_have_no_serious_accessibility_violations(
     assert not failures, "serious or critical accessibility violations:\n" + "\n".join(failures)
 
 
-@pytest.mark.parametrize("path", ["/", f"/departments/{DEPARTMENT}"])
-def test_pages_fit_a_phone_screen_without_scrolling_sideways(
-    new_page: Callable[..., Page], shot: Shot, path: str
-) -> None:
-    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
-    page.goto(path)
-    shot(page, "phone")
+def fits_the_phone(page: Page) -> None:
     # Against the phone's width, not window.innerWidth: a mobile browser zooms out to show a page
     # that is too wide, and innerWidth then grows with it.
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
@@ -215,4 +210,44 @@ def test_pages_fit_a_phone_screen_without_scrolling_sideways(
             .slice(0, 5).map(e => e.outerHTML.slice(0, 80))""",
         PHONE["width"],
     )
-    assert scroll_width <= PHONE["width"], f"{path} is {scroll_width}px wide on a phone: {too_wide}"
+    assert scroll_width <= PHONE["width"], f"{page.url} is {scroll_width}px wide on a phone: {too_wide}"
+
+
+def test_an_applicant_rates_a_service_on_a_phone_and_sees_the_comment_masked(
+    new_page: Callable[..., Page], shot: Shot, rating_code: str
+) -> None:
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True, java_script_enabled=False)
+    page.goto("/rate")
+    assert html_lang(page) == "zh-CN"
+    fits_the_phone(page)
+    shot(page, "code")
+    page.fill("#f-code", rating_code.lower().replace("-", " "))  # as typed from a slip
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/rate")
+    assert page.locator("input[name=level]").count() == 5
+    fits_the_phone(page)
+    shot(page, "form")
+    page.check("input[name=level][value='2']")
+    page.fill("#f-comment", "等了很久，电话13812345678没人接")
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/rate/rating")
+    assert "不满意" in page.inner_text(".flash-success")
+    public = page.inner_text("blockquote")
+    assert "13812345678" not in public and "没人接" in public
+    fits_the_phone(page)
+    shot(page, "thanks")
+    # The code is spent: a second rating is refused with the same words as a wrong code.
+    page.goto("/rate")
+    page.fill("#f-code", rating_code)
+    page.click("form button[type=submit]")
+    assert page.locator(".flash-error").count() == 1 and page.locator("input[name=level]").count() == 0
+
+
+@pytest.mark.parametrize("path", ["/", f"/departments/{DEPARTMENT}"])
+def test_pages_fit_a_phone_screen_without_scrolling_sideways(
+    new_page: Callable[..., Page], shot: Shot, path: str
+) -> None:
+    page = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto(path)
+    shot(page, "phone")
+    fits_the_phone(page)

@@ -41,9 +41,9 @@ def invite_due(db: Session, now: datetime) -> int:
         dialect.insert(invitation)
         .from_select(["case_id", "department_id", "decided_at", "invited_at"], due)
         .on_conflict_do_nothing(index_elements=["case_id"])
+        .returning(invitation.c.id)  # counted from the rows: psycopg's rowcount is -1 for none
     )
-    result: Any = db.execute(insert)
-    return int(result.rowcount or 0)
+    return len(db.execute(insert).all())
 
 
 def feed(db: Session, department_id: int, *, after: int, limit: int) -> list[dict[str, Any]]:
