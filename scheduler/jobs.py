@@ -21,7 +21,7 @@ from tracker.db import session_scope
 from tracker.flags import escalation, scans
 from tracker.leases import acquire, release
 from tracker.notify import flag_events, mailer
-from tracker.ratings import invitations
+from tracker.ratings import bad_reviews, invitations
 from tracker.scorecards.refresh import refresh
 from tracker.settings import Settings
 from tracker.throttle import prune
@@ -97,6 +97,12 @@ def rating_invitations(engine: Engine, settings: Settings, now: datetime) -> int
         return invitations.invite_due(db, now)
 
 
+def bad_reviews_overdue(engine: Engine, settings: Settings, now: datetime) -> int:
+    """Flag the bad reviews whose follow-up deadline passed without one (or before it came)."""
+    with session_scope(engine) as db:
+        return len(bad_reviews.raise_overdue(db, now))
+
+
 def send_mail(engine: Engine, settings: Settings, now: datetime) -> int:
     """Send the e-mails that are due (none without TRACKER_SMTP_URL)."""
     return mailer.send_pending(engine, settings, now)
@@ -112,6 +118,7 @@ JOBS: tuple[Job, ...] = (
     Job("notify", timedelta(minutes=1), notify),
     Job("send_mail", timedelta(minutes=1), send_mail),
     Job("rating_invitations", timedelta(hours=1), rating_invitations),
+    Job("bad_reviews", timedelta(minutes=15), bad_reviews_overdue),
 )
 
 

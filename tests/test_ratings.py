@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlmodel import Session, select
@@ -14,9 +15,11 @@ from tests.conftest import Cast, csrf_from
 from tests.test_cases_ingest import SHANGHAI, case, received, send, token_for
 from tracker.audit.models import AuditEntry
 from tracker.cases.models import CaseEvent
+from tracker.flags.models import Flag
+from tracker.ratings.bad_reviews import FollowUpError, follow_up, raise_overdue
 from tracker.ratings.codes import digest, generate, normalize
 from tracker.ratings.invitations import invite_due
-from tracker.ratings.models import Rating, RatingCode, RatingInvitation
+from tracker.ratings.models import BadReview, Rating, RatingCode, RatingInvitation
 
 CODE = "7KQ2-M9XD-4HPA"
 
@@ -325,3 +328,140 @@ def test_cases_decided_long_before_the_first_run_are_not_invited(db: Session, li
     send(db, listed.dept_a.id, *decided())
     assert invite_due(db, datetime(2026, 6, 1, tzinfo=SHANGHAI)) == 0
     assert db.exec(select(RatingInvitation)).all() == []
+
+
+# Bad reviews
+
+
+def the_review(db: Session) -> BadReview:
+    db.rollback()
+    return db.exec(select(BadReview)).one()
+
+
+def test_a_bad_rating_opens_a_follow_up_due_fifteen_working_days_later(db: Session, listed: Cast) -> None:
+    send(db, listed.dept_a.id, *decided(), *decided("C-2"), *decided("C-3"))
+    # Friday 6 March 2026: 9–13, 16–20, 23–27 March are the 15 working days.
+    send(db, listed.dept_a.id, rated("C-1", 2), rated("C-2", 3))
+    review = the_review(db)
+    assert review.due_at == datetime(2026, 3, 27, 23, 59, 59, 999999, tzinfo=SHANGHAI)
+    assert review.status == "open" and review.case_id == case(db, "C-1").id
+    # Wednesday 30 September: 1–7 October are off and Saturday 10 October is worked.
+    send(db, listed.dept_a.id, {**rated("C-3", 1), "at": "2026-09-30T16:00:00"})
+    db.rollback()
+    later = db.exec(select(BadReview).where(BadReview.case_id == case(db, "C-3").id)).one()
+    assert later.due_at == datetime(2026, 10, 27, 23, 59, 59, 999999, tzinfo=SHANGHAI)
+
+
+def test_an_unfollowed_bad_review_raises_one_yellow_flag_once_its_deadline_passes(
+    db: Session, listed: Cast
+) -> None:
+    send(db, listed.dept_a.id, *decided())
+    send(db, listed.dept_a.id, rated(level=1))
+    review = the_review(db)
+    assert raise_overdue(db, review.due_at) == []
+    [raised] = raise_overdue(db, review.due_at + timedelta(seconds=1))
+    assert (raised.kind, raised.level, raised.since) == ("bad_review_overdue", "yellow", review.due_at)
+    assert raise_overdue(db, review.due_at + timedelta(days=3)) == []  # never twice
+    db.commit()
+    [flag] = db.exec(select(Flag)).all()
+    assert flag.origin_id == review.id and flag.params["rating"] == review.rating_id
+    [event] = db.exec(select(CaseEvent).where(CaseEvent.type == "rated")).all()
+    assert flag.evidence == [event.id]
+
+
+def test_a_follow_up_in_time_raises_nothing_and_a_late_one_still_counts_as_overdue(
+    db: Session, listed: Cast
+) -> None:
+    send(db, listed.dept_a.id, *decided(), *decided("C-2"))
+    send(db, listed.dept_a.id, rated("C-1", 1), rated("C-2", 2))
+    db.rollback()
+    on_time, late = db.exec(select(BadReview).order_by(BadReview.id)).all()  # type: ignore[arg-type]
+    op = listed.op_a
+    follow_up(
+        db,
+        on_time,
+        op,
+        contacted_on=None,
+        action="致电申请人",
+        reply="已改进",
+        now=on_time.due_at,
+        tz=SHANGHAI,
+    )
+    after = late.due_at + timedelta(hours=1)
+    follow_up(db, late, op, contacted_on=None, action="致电申请人", reply="已改进", now=after, tz=SHANGHAI)
+    raised = raise_overdue(db, after + timedelta(hours=1))  # the scheduler was down meanwhile
+    assert [r.case_id for r in raised] == [late.case_id]
+
+
+def test_only_the_departments_operator_follows_up_with_both_texts(db: Session, listed: Cast) -> None:
+    send(db, listed.dept_a.id, *decided())
+    send(db, listed.dept_a.id, rated(level=2))
+    review = the_review(db)
+    now = review.opened_at
+    for user, action, reply, message in [
+        (listed.supervisor, "x", "y", "Only the department's operators"),
+        (listed.op_b, "x", "y", "Only the department's operators"),
+        (listed.op_a, "", "y", "Write what the department did"),
+        (listed.op_a, "x", " ", "Write what the department did"),
+    ]:
+        with pytest.raises(FollowUpError) as refused:
+            follow_up(db, review, user, contacted_on=None, action=action, reply=reply, now=now, tz=SHANGHAI)
+        assert refused.value.message.startswith(message)
+    follow_up(db, review, listed.op_a, contacted_on=None, action="x", reply="y", now=now, tz=SHANGHAI)
+    with pytest.raises(FollowUpError):
+        follow_up(db, review, listed.op_a, contacted_on=None, action="x", reply="z", now=now, tz=SHANGHAI)
+
+
+def test_the_department_replies_and_the_citizen_judges_the_follow_up_with_the_same_code(
+    db: Session, listed: Cast, as_op_a: TestClient[Litestar], anon: TestClient[Litestar]
+) -> None:
+    send(db, listed.dept_a.id, *decided(), code_issued())
+    send(db, listed.dept_a.id, rated(level=1, comment="等了很久"))
+    rating = ratings(db)[0]
+    assert rate_code(anon, CODE).status_code == 400  # spent, and nothing to judge yet
+    page = as_op_a.get(f"/ratings/{rating.id}")
+    assert "Record the follow-up" in page.text
+    done = as_op_a.post(
+        f"/ratings/{rating.id}/follow-up",
+        data={
+            "contacted_on": "2026-03-09",
+            "action": "致电张先生，补正流程已简化",
+            "reply": "已联系申请人，优化了材料清单，电话13812345678",
+            "csrf_token": csrf_from(page.text),
+        },
+    )
+    assert done.status_code == 200 and "The follow-up is recorded" in done.text
+    public = anon.get(f"/departments/{listed.dept_a.code}").text
+    assert "已联系申请人，优化了材料清单" in public and "13812345678" not in public
+    assert "致电张先生" not in public  # what the department did stays with it
+    form = rate_code(anon, CODE)
+    assert form.status_code == 200 and "Are you satisfied with the follow-up?" in form.text
+    token = csrf_from(form.text)
+    assert anon.post("/rate/verdict", data={"code": CODE, "csrf_token": token}).status_code == 400
+    thanks = anon.post("/rate/verdict", data={"code": CODE, "satisfied": "no", "csrf_token": token})
+    assert thanks.status_code == 200 and "not satisfied" in thanks.text
+    again = anon.post("/rate/verdict", data={"code": CODE, "satisfied": "yes", "csrf_token": token})
+    assert again.status_code == 400
+    [first, verdict] = ratings(db)
+    assert (verdict.kind, verdict.satisfied, verdict.follows_id, verdict.channel) == (
+        "follow_up",
+        False,
+        first.id,
+        "web",
+    )
+    assert "not satisfied" in as_op_a.get(f"/ratings/{rating.id}").text
+
+
+def test_the_follow_up_form_is_the_departments_alone(
+    db: Session, listed: Cast, as_supervisor: TestClient[Litestar], as_op_b: TestClient[Litestar]
+) -> None:
+    send(db, listed.dept_a.id, *decided())
+    send(db, listed.dept_a.id, rated(level=1))
+    rating = ratings(db)[0]
+    page = as_supervisor.get(f"/ratings/{rating.id}")
+    assert "Waiting for the department's follow-up." in page.text
+    data = {"action": "x", "reply": "y", "csrf_token": csrf_from(page.text)}
+    assert as_supervisor.post(f"/ratings/{rating.id}/follow-up", data=data).status_code == 403
+    data["csrf_token"] = csrf_from(as_op_b.get("/ratings/").text)
+    assert as_op_b.post(f"/ratings/{rating.id}/follow-up", data=data).status_code == 404
+    assert the_review(db).status == "open"

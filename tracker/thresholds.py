@@ -55,6 +55,13 @@ THRESHOLDS: tuple[Threshold, ...] = (
         per_item=False,
     ),
     Threshold(
+        "bad_review_workdays",
+        15,
+        "workdays",
+        N_("Working days a department has to follow up a bad review (差评整改) and publish its reply."),
+        per_item=False,
+    ),
+    Threshold(
         "backdate_tolerance_hours",
         24,
         "hours",

@@ -28,6 +28,7 @@ from tracker.cases.events import EventIn, EventRejected, parse_event
 from tracker.cases.models import Case, CaseEvent, CaseStatus, CaseStep, EventType, SuspendReason
 from tracker.db import begin_writing
 from tracker.deadlines import CaseFacts, StepFacts, compute, stalled_from, stored_suspensions, warning_from
+from tracker.ratings.bad_reviews import due_for, open_review
 from tracker.ratings.codes import holder_case, issue, spend
 from tracker.ratings.masking import Masked
 from tracker.ratings.models import Channel
@@ -494,7 +495,7 @@ class _Batch:
         ]
         insert_rows(self.db, CaseEvent.__table__, self.events)  # type: ignore[attr-defined]
         self.refs = {case_id: ref for ref in self.touched if (case_id := ids[ref]) is not None}
-        self._write_ratings(ids, masks, now=now, channel=channel)
+        self._write_ratings(ids, masks, now=now, channel=channel, cal=cal)
 
     def _masked_comments(self) -> dict[int, Masked]:
         """Each rating's comment with personal data masked (keyed by the event's id()): the stored
@@ -510,7 +511,13 @@ class _Batch:
         }
 
     def _write_ratings(
-        self, ids: dict[str, int | None], masks: dict[int, Masked], *, now: datetime, channel: str
+        self,
+        ids: dict[str, int | None],
+        masks: dict[int, Masked],
+        *,
+        now: datetime,
+        channel: str,
+        cal: WorkCalendar,
     ) -> None:
         for ref, ev in self.rows:
             case_id = ids[ref]
@@ -526,7 +533,7 @@ class _Batch:
                 )
             elif ev.rating is not None:
                 case = self.cases[ref]
-                add_rating(
+                rating = add_rating(
                     self.db,
                     case_id=case_id,
                     department_id=self.department_id,
@@ -538,6 +545,10 @@ class _Batch:
                     now=now,
                 )
                 spend(self.db, case_id, now)
+                if rating.bad:  # 差评: the department must follow it up
+                    self.db.flush()
+                    days = self.thresholds.value("bad_review_workdays")
+                    open_review(self.db, rating, due_at=due_for(ev.at, days, cal, self.tz), now=now)
 
 
 AUDIT_EVENT_COLUMNS = ("case", "case_id", "type", "at", "recorded_at", "source_id", "channel", "data")

@@ -20,6 +20,7 @@ KIND_NAMES = {
     "refused_without_reason": N_("refused without a reason"),
     "explanation_overdue": N_("explanation overdue"),
     "escalated": N_("escalated to red card"),
+    "bad_review_overdue": N_("bad review not followed up"),
 }
 LEVEL_NAMES = {"warning": N_("warning"), "yellow": N_("yellow card"), "red": N_("red card")}
 STATUS_NAMES = {

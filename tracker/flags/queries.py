@@ -24,6 +24,7 @@ from tracker.cases.models import Case
 from tracker.flags import escalation
 from tracker.flags.models import Flag, FlagStatus, Level
 from tracker.flags.rules import RULES
+from tracker.ratings import bad_reviews
 
 # Ranks, not alphabetical order: a supervisor sorting by level wants red cards together at one end.
 _SEVERITY = {lv.value: rank for rank, lv in enumerate(Level)}
@@ -40,7 +41,8 @@ SORTS: dict[str, ColumnElement[Any] | Mapped[Any]] = {
     "power": col(Case.power_code),
     "due": col(Flag.due_at),  # flags with no deadline last, either way
 }
-KINDS = (*(r.kind for r in RULES), *escalation.KINDS)  # every kind a flag can have
+# Every kind a flag can have: the case rules', the review deadlines', the bad reviews'.
+KINDS = (*(r.kind for r in RULES), *escalation.KINDS, bad_reviews.OVERDUE)
 DEFAULT_SORT = "-detected"  # newest found first
 AGE_PRESETS = (1, 3, 7, 15, 30)  # days, offered on the page; any whole number works in the address
 MAX_AGE = 36_500

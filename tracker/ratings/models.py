@@ -109,3 +109,29 @@ class RatingInvitation(SQLModel, table=True):
     department_id: int = Field(foreign_key="department.id", ondelete="RESTRICT", index=True)
     decided_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     invited_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ReviewStatus(enum.StrEnum):
+    open = "open"  # the department has not reported its follow-up yet
+    rectified = "rectified"  # it has: what it did (private) and its public reply
+
+
+class BadReview(SQLModel, table=True):
+    """A bad review (差评) the department must follow up by ``due_at``: contact the citizen, record
+    what it did, publish a reply. The citizen may then give a verdict with the same code (a
+    ``follow_up`` rating that ``follows`` the bad one)."""
+
+    __tablename__ = "bad_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    rating_id: int = Field(foreign_key="rating.id", ondelete="CASCADE", unique=True)
+    case_id: int = Field(foreign_key="case_file.id", ondelete="CASCADE")
+    department_id: int = Field(foreign_key="department.id", ondelete="RESTRICT", index=True)
+    opened_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    status: ReviewStatus = Field(default=ReviewStatus.open, sa_type=String(16))
+    contacted_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    action: str = Field(default="", sa_type=Text, description="What the department did: not published.")
+    reply: str = Field(default="", sa_type=Text, description="The department's public reply, masked.")
+    rectified_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    rectified_by: int | None = Field(default=None, foreign_key="user.id", ondelete="RESTRICT")

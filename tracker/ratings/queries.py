@@ -9,17 +9,18 @@ from sqlmodel import Session, col
 
 from powerlists.models import Department
 from tracker.cases.models import Case
-from tracker.ratings.models import BAD_LEVELS, Rating, RatingKind
+from tracker.ratings.models import BAD_LEVELS, BadReview, Rating, RatingKind
 
 PUBLIC_COMMENTS = 10
 
 
 def rating_list(*, only_department: int | None, department_id: int | None, bad: bool) -> Select[Any]:
-    """Ratings newest first, with their case reference and department (one query for the page)."""
+    """Ratings newest first, with their case reference, department and bad review (one query)."""
     stmt = (
-        select(Rating, col(Case.ref), Department)
+        select(Rating, col(Case.ref), Department, BadReview)
         .join(Case, col(Case.id) == col(Rating.case_id))
         .join(Department, col(Department.id) == col(Rating.department_id))
+        .outerjoin(BadReview, col(BadReview.rating_id) == col(Rating.id))
         .where(col(Rating.kind) == RatingKind.rating)
         .order_by(col(Rating.rated_at).desc(), col(Rating.id).desc())
     )
@@ -35,7 +36,14 @@ def rating_list(*, only_department: int | None, department_id: int | None, bad: 
 def public_comments(db: Session, department_id: int, limit: int = PUBLIC_COMMENTS) -> list[dict[str, Any]]:
     """The latest masked comments the public may read: never the raw text, never a hidden one."""
     rows = db.execute(
-        select(col(Rating.level), col(Rating.comment_public), col(Rating.rated_at), col(Rating.power_code))
+        select(
+            col(Rating.level),
+            col(Rating.comment_public),
+            col(Rating.rated_at),
+            col(Rating.power_code),
+            col(BadReview.reply),
+        )
+        .outerjoin(BadReview, col(BadReview.rating_id) == col(Rating.id))
         .where(
             col(Rating.department_id) == department_id,
             col(Rating.kind) == RatingKind.rating,
@@ -45,4 +53,7 @@ def public_comments(db: Session, department_id: int, limit: int = PUBLIC_COMMENT
         .order_by(col(Rating.rated_at).desc(), col(Rating.id).desc())
         .limit(limit)
     )
-    return [{"level": r[0], "comment": r[1], "rated_at": r[2], "power_code": r[3]} for r in rows]
+    return [
+        {"level": r[0], "comment": r[1], "rated_at": r[2], "power_code": r[3], "reply": r[4] or ""}
+        for r in rows
+    ]

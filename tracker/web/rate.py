@@ -14,6 +14,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import HTTPException
 from litestar.response import Template
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from powerlists.columns import utcnow
@@ -23,6 +24,7 @@ from tracker.calendar_store import load_calendar
 from tracker.cases.ingest import ingest
 from tracker.db import begin_writing
 from tracker.i18n import gettext as _
+from tracker.ratings.bad_reviews import FollowUpError, awaiting_verdict, record_verdict
 from tracker.ratings.codes import Holder, holder_of
 from tracker.ratings.models import DIMENSIONS, Channel, Rating, RatingKind
 from tracker.throttle import allow, client_bucket
@@ -102,8 +104,54 @@ class RateController(Controller):
         code = text(data, "code")
         holder = _usable(db_session, code)
         if holder is None:
-            return _code_page(_(NOT_VALID), 400)
+            return self._verdict_or_refusal(db_session, code, "")
         return _form_page(db_session, holder, code, {}, "", 200)
+
+    @staticmethod
+    def _verdict_or_refusal(db: Session, code: str, error: str) -> Template:
+        """A spent code still opens one thing: the verdict on the follow-up of its bad review."""
+        holder = holder_of(db, code)
+        waiting = awaiting_verdict(db, holder.case.id) if holder and holder.case.id is not None else None
+        if holder is None or waiting is None:
+            return _code_page(_(NOT_VALID), 400)
+        review, rating = waiting
+        context = {"code": code, "review": review, "rating": rating, "case": holder.case, "error": error}
+        return Template(
+            "ratings/verdict.html", context=context, status_code=400 if error else 200, headers=PRIVATE
+        )
+
+    @post("/verdict", name="rate_verdict", sync_to_thread=True)
+    def verdict(self, request: Request[Any, Any, Any], db_session: DB, data: FormData) -> Template:
+        _throttled(request)
+        code = text(data, "code")
+        holder = holder_of(db_session, code)
+        waiting = (
+            awaiting_verdict(db_session, holder.case.id) if holder and holder.case.id is not None else None
+        )
+        if waiting is None:
+            return _code_page(_(NOT_VALID), 400)
+        choice = text(data, "satisfied")
+        if choice not in ("yes", "no"):
+            return self._verdict_or_refusal(db_session, code, _("Say whether you are satisfied."))
+        review, rating = waiting
+        try:
+            verdict = record_verdict(
+                db_session,
+                review,
+                rating,
+                satisfied=choice == "yes",
+                comment=text(data, "comment"),
+                channel=Channel.web,
+                now=utcnow(),
+            )
+            db_session.commit()
+        except FollowUpError as exc:
+            db_session.rollback()
+            return self._verdict_or_refusal(db_session, code, _(exc.message, **exc.args_))
+        except IntegrityError:  # the same verdict sent twice at once: the first one counts
+            db_session.rollback()
+            return _code_page(_(NOT_VALID), 400)
+        return Template("ratings/verdict_thanks.html", context={"verdict": verdict}, headers=PRIVATE)
 
     @post("/rating", name="rate_submit", sync_to_thread=True)
     def submit(self, request: Request[Any, Any, Any], db_session: DB, data: FormData) -> Response[Any]:

@@ -3,10 +3,11 @@ the rules; operators read their own department's (with the comments as written, 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session, select
@@ -17,13 +18,16 @@ from powerlists.models import Department
 from tracker.accounts.guards import current_user, roles
 from tracker.accounts.models import Role, User
 from tracker.accounts.scope import get_in_scope, visible_department
+from tracker.cases.models import Case
 from tracker.i18n import gettext as _
-from tracker.ratings.models import Rating
+from tracker.ratings import bad_reviews
+from tracker.ratings.models import BadReview, Rating
 from tracker.ratings.moderation import ModerationError, set_hidden
 from tracker.ratings.queries import rating_list
 from tracker.web.flash import flash
 from tracker.web.forms import DB, FormData, text
 from tracker.web.pagination import paginate_rows
+from tracker.web.runtime import runtime
 
 
 def _user(request: Request[Any, Any, Any]) -> User:
@@ -64,6 +68,74 @@ class RatingsController(Controller):
             headers={"cache-control": "no-store"},
         )
 
+    @get("/{rating_id:int}", name="rating", sync_to_thread=True)
+    def detail(self, request: Request[Any, Any, Any], db_session: DB, rating_id: FromPath[int]) -> Template:
+        return self._page(request, db_session, rating_id, {}, "", 200)
+
+    @post("/{rating_id:int}/follow-up", name="rating_follow_up", sync_to_thread=True)
+    def follow_up(
+        self, request: Request[Any, Any, Any], db_session: DB, rating_id: FromPath[int], data: FormData
+    ) -> Template | Redirect:
+        user = _user(request)
+        rating = get_in_scope(db_session, Rating, rating_id, user)
+        review = db_session.exec(select(BadReview).where(BadReview.rating_id == rating.id)).first()
+        if review is None:
+            raise NotFoundException()
+        form = {k: text(data, k) for k in ("contacted_on", "action", "reply")}
+        try:
+            contacted = date.fromisoformat(form["contacted_on"]) if form["contacted_on"] else None
+        except ValueError:
+            return self._page(request, db_session, rating_id, form, _("Write the date as YYYY-MM-DD."), 400)
+        try:
+            bad_reviews.follow_up(
+                db_session,
+                review,
+                user,
+                contacted_on=contacted,
+                action=form["action"],
+                reply=form["reply"],
+                now=utcnow(),
+                tz=runtime(request).settings.tz,
+            )
+        except bad_reviews.FollowUpError as exc:
+            if user.role != Role.operator:
+                raise PermissionDeniedException() from None
+            return self._page(request, db_session, rating_id, form, _(exc.message, **exc.args_), 400)
+        flash(request, "success", _("The follow-up is recorded and the reply published."))
+        return Redirect(f"/ratings/{rating_id}")
+
+    def _page(
+        self,
+        request: Request[Any, Any, Any],
+        db: Session,
+        rating_id: int,
+        form: dict[str, str],
+        error: str,
+        status: int,
+    ) -> Template:
+        user = _user(request)
+        rating = get_in_scope(db, Rating, rating_id, user)
+        case = db.get(Case, rating.case_id)
+        review = db.exec(select(BadReview).where(BadReview.rating_id == rating.id)).first()
+        verdict = db.exec(select(Rating).where(Rating.follows_id == rating.id)).first()
+        return Template(
+            "ratings/detail.html",
+            context={
+                "r": rating,
+                "case": case,
+                "department": db.get(Department, rating.department_id),
+                "review": review,
+                "verdict": verdict,
+                "overdue": review is not None and bad_reviews.is_overdue(review, utcnow()),
+                "can_follow_up": user.role == Role.operator,
+                "can_moderate": user.role in (Role.supervisor, Role.admin),
+                "form": form,
+                "error": error,
+            },
+            status_code=status,
+            headers={"cache-control": "no-store"},
+        )
+
     @post("/{rating_id:int}/hide", name="rating_hide", sync_to_thread=True)
     def hide(
         self, request: Request[Any, Any, Any], db_session: DB, rating_id: FromPath[int], data: FormData
@@ -88,6 +160,6 @@ class RatingsController(Controller):
             set_hidden(db, rating, hidden=hidden, by=user, reason=text(data, "reason"), now=utcnow())
         except ModerationError as exc:
             flash(request, "error", _(exc.message))
-            return Redirect(f"/ratings/#rating-{rating_id}")
+            return Redirect(f"/ratings/{rating_id}")
         flash(request, "success", _("The comment is hidden.") if hidden else _("The comment is shown again."))
-        return Redirect(f"/ratings/#rating-{rating_id}")
+        return Redirect(f"/ratings/{rating_id}")
