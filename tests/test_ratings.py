@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,12 +16,16 @@ from sqlmodel import Session, select
 from tests.conftest import Cast, csrf_from
 from tests.test_cases_ingest import SHANGHAI, case, received, send, token_for
 from tracker.audit.models import AuditEntry
+from tracker.calendar import OFFICIAL
 from tracker.cases.models import CaseEvent
+from tracker.exports.scorecards import scorecards_bytes
 from tracker.flags.models import Flag
 from tracker.ratings.bad_reviews import FollowUpError, follow_up, raise_overdue
 from tracker.ratings.codes import digest, generate, normalize
 from tracker.ratings.invitations import invite_due
 from tracker.ratings.models import BadReview, Rating, RatingCode, RatingInvitation
+from tracker.scorecards.periods import parse_period
+from tracker.scorecards.refresh import refresh
 
 CODE = "7KQ2-M9XD-4HPA"
 
@@ -465,3 +471,41 @@ def test_the_follow_up_form_is_the_departments_alone(
     data["csrf_token"] = csrf_from(as_op_b.get("/ratings/").text)
     assert as_op_b.post(f"/ratings/{rating.id}/follow-up", data=data).status_code == 404
     assert the_review(db).status == "open"
+
+
+# On the scorecard
+
+
+def test_satisfaction_and_bad_reviews_on_the_scorecard_match_a_count_of_the_ratings(
+    db: Session, listed: Cast, anon: TestClient[Litestar]
+) -> None:
+    refs = [f"S-{i}" for i in range(7)]
+    send(db, listed.dept_a.id, *(e for ref in refs for e in decided(ref)))
+    levels = [5, 4, 4, 3, 2, 1, 1]
+    send(db, listed.dept_a.id, *(rated(ref, level) for ref, level in zip(refs, levels, strict=True)))
+    db.rollback()
+    reviews = db.exec(select(BadReview).order_by(BadReview.id)).all()  # type: ignore[arg-type]
+    on_time, late, _open = reviews
+    follow_up(
+        db, on_time, listed.op_a, contacted_on=None, action="a", reply="b", now=on_time.due_at, tz=SHANGHAI
+    )
+    now = late.due_at + timedelta(days=2)
+    follow_up(db, late, listed.op_a, contacted_on=None, action="a", reply="b", now=now, tz=SHANGHAI)
+    refresh(db, now, OFFICIAL, SHANGHAI)
+    db.commit()
+    # Counted here from the ratings themselves: 3 of 7 satisfied or better; 3 bad, all due, 1 in time.
+    given = [r.level for r in ratings(db) if r.kind == "rating"]
+    assert sorted(given) == sorted(levels)
+    satisfied = sum(1 for level in given if level >= 4)
+    bad = sum(1 for level in given if level <= 2)
+    card = anon.get(f"/departments/{listed.dept_a.code}.json?period=2026-03").json()["scorecard"]["figures"]
+    assert (card["satisfaction"]["k"], card["satisfaction"]["n"]) == (satisfied, len(given)) == (3, 7)
+    assert card["counts"]["bad_reviews"] == bad == 3
+    assert (card["bad_followed_on_time"]["k"], card["bad_followed_on_time"]["n"]) == (1, 3)
+    low, high = card["satisfaction"]["low"], card["satisfaction"]["high"]
+    assert low < 3 / 7 < high
+    assert "Citizens' satisfaction" in anon.get(f"/departments/{listed.dept_a.code}?period=2026-03").text
+    exported = scorecards_bytes(db, parse_period("2026-03", date(2026, 11, 27)), "csv", True, lambda m: m)
+    [header, row] = list(csv.reader(io.StringIO(exported.decode("utf-8-sig"))))
+    assert float(row[header.index("Satisfaction")]) == pytest.approx(3 / 7, abs=0.001)
+    assert row[header.index("Bad reviews")] == "3"

@@ -16,7 +16,7 @@ from tracker.calendar import OFFICIAL
 from tracker.cases.models import Case
 from tracker.flags.models import Flag
 from tracker.flags.scans import deadline_scan
-from tracker.scorecards.figures import combine
+from tracker.scorecards.figures import COUNTS, combine
 from tracker.scorecards.grading import grade
 from tracker.scorecards.models import ALL_ITEMS, CaseRollup, Scorecard
 from tracker.scorecards.periods import BadPeriod, parse_period
@@ -177,13 +177,7 @@ def test_a_second_refresh_changes_nothing(db: Session, listed: Cast) -> None:
 
 
 def _rollup(department_id: int, decided: int, on_time: int) -> dict[str, Any]:
-    counts = dict.fromkeys(
-        (
-            "received", "speed_n", "speed_used", "speed_limit", "step_overruns", "flags_warning",
-            "flags_yellow", "flags_red", "violations", "rectified_on_time",
-        ),
-        0,
-    )  # fmt: skip
+    counts = dict.fromkeys(COUNTS, 0)
     return {
         "department_id": department_id,
         "power_code": ALL_ITEMS,
@@ -219,6 +213,10 @@ def test_the_grade_is_a_weighted_score_of_published_rates() -> None:
     no_violations = grade(combine([_rollup(1, 100, 100)]), DEFAULTS)
     assert no_violations.score == pytest.approx(100.0) and no_violations.grade == "excellent"
     assert [p["figure"] for p in no_violations.parts] == ["on_time_promised", "on_time_statutory"]
+    rated = grade(combine([row | {"rated": 10, "satisfied": 4}]), DEFAULTS)
+    # Satisfaction joins with its weight: 100 × (36 + 40 + 10 + 20 × 0.40) ÷ 120 = 78.3: pass.
+    assert rated.score == pytest.approx(9400 / 120) and rated.grade == "pass"
+    assert rated.parts[-1] == {"figure": "satisfaction", "rate": 0.4, "weight": 20}
 
 
 def test_the_wilson_interval_is_honest_about_small_numbers() -> None:

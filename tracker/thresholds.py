@@ -98,6 +98,13 @@ THRESHOLDS: tuple[Threshold, ...] = (
         per_item=False,
     ),
     Threshold(
+        "weight_satisfaction",
+        20,
+        "weight",
+        N_("Weight of citizens' satisfaction (the share of ratings of 4 or 5) in the quarterly score."),
+        per_item=False,
+    ),
+    Threshold(
         "grade_excellent",
         95,
         "percent",

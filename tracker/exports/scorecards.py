@@ -73,6 +73,19 @@ RANKING: tuple[Field, ...] = (
         N_("Share of the violations rectified by the deadline."),
         "decimal",
     ),
+    Field(
+        "satisfaction",
+        N_("Satisfaction"),
+        N_("Ratings of 4 or 5 (satisfied, very satisfied) of all citizens' ratings given in the period."),
+        "decimal",
+    ),
+    Field("bad_reviews", N_("Bad reviews"), N_("Ratings of 1 or 2 given in the period."), "integer"),
+    Field(
+        "bad_followed_on_time",
+        N_("Bad reviews followed up on time"),
+        N_("Of the bad reviews due, those the department followed up by the deadline."),
+        "decimal",
+    ),
     Field("grade", N_("Grade"), N_("Quarterly grade: excellent, good, pass or fail."), "text"),
     Field("score", N_("Score"), N_("The quarterly score the grade comes from (0–100)."), "decimal"),
 )
@@ -94,6 +107,8 @@ RATES = {
     "on_time_statutory",
     "speed_up",
     "rectified_on_time",
+    "satisfaction",
+    "bad_followed_on_time",
 }
 ONE_DECIMAL = {"median_workdays", "p90_workdays", "score"}
 
@@ -114,6 +129,10 @@ def _values(figures: dict[str, Any]) -> dict[str, Any]:
         "flags_red": figures["counts"]["flags_red"],
         "violations": figures["counts"]["violations"],
         "rectified_on_time": figures["rectified_on_time"]["rate"],
+        # Scorecards computed before ratings existed lack these until the next refresh.
+        "satisfaction": figures.get("satisfaction", {}).get("rate"),
+        "bad_reviews": figures["counts"].get("bad_reviews", 0),
+        "bad_followed_on_time": figures.get("bad_followed_on_time", {}).get("rate"),
         "score": figures["grading"]["score"],
     }
 

@@ -26,6 +26,7 @@ from tracker.accounts.models import Role, User
 from tracker.audit.chain import Change, append, utc_text
 from tracker.calendar import WorkCalendar
 from tracker.cases.models import Case, CaseEvent
+from tracker.db import begin_writing
 from tracker.flags.models import NO_STEP, Flag, FlagStatus, Level
 from tracker.flags.scans import Raised, record_flags
 from tracker.ratings.masking import mask_personal_data
@@ -181,6 +182,7 @@ def raise_overdue(db: Session, now: datetime) -> list[Raised]:
     """``bad_review_overdue`` (yellow) for each bad review whose deadline passed with no follow-up,
     or whose follow-up came after it; once each (unique key, ON CONFLICT DO NOTHING), however
     often and however late the scheduler runs."""
+    begin_writing(db)  # it reads, then writes what it read: SQLite must not let another writer in between
     rated_event = (
         select(col(CaseEvent.id))
         .where(col(CaseEvent.case_id) == col(BadReview.case_id), col(CaseEvent.type) == "rated")

@@ -28,6 +28,11 @@ COUNTS = (
     "flags_red",
     "violations",
     "rectified_on_time",
+    "rated",
+    "satisfied",
+    "bad_reviews",
+    "bad_due",
+    "bad_on_time",
 )
 OPEN_BUCKETS = ("within", "overdue_1_5", "overdue_6_20", "overdue_over_20")
 
@@ -68,6 +73,8 @@ class Figures:
     speed_up: float | None  # 1 − mean working days used ÷ mean statutory limit (提速率)
     rectified_on_time: Rate  # of confirmed violations
     open_cases: dict[str, int]
+    satisfaction: Rate  # very satisfied or satisfied (5 or 4), of the ratings given
+    bad_followed_on_time: Rate  # bad reviews followed up by their deadline, of those due
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +86,8 @@ class Figures:
             "speed_up": self.speed_up,
             "rectified_on_time": self.rectified_on_time.as_dict(),
             "open_cases": self.open_cases,
+            "satisfaction": self.satisfaction.as_dict(),
+            "bad_followed_on_time": self.bad_followed_on_time.as_dict(),
         }
 
 
@@ -99,4 +108,6 @@ def combine(rows: Iterable[Mapping[str, Any]], open_rows: Iterable[Mapping[str, 
         speed_up=speed,
         rectified_on_time=Rate(counts["rectified_on_time"], counts["violations"]),
         open_cases=open_cases,
+        satisfaction=Rate(counts["satisfied"], counts["rated"]),
+        bad_followed_on_time=Rate(counts["bad_on_time"], counts["bad_due"]),
     )

@@ -1,9 +1,10 @@
 """The quarterly grade (优秀 / 良好 / 合格 / 不合格): a weighted score of published figures.
 
 score = 100 × Σ weightᵢ × rateᵢ ÷ Σ weightᵢ over the rates a department has (the on-time rates
-against the promised and the statutory limit, and the share of confirmed violations rectified on
-time; a rate with no cases behind it is left out with its weight). Bands and weights are
-thresholds an admin may change; each scorecard shows the values it was graded with.
+against the promised and the statutory limit, the share of confirmed violations rectified on
+time, and citizens' satisfaction; a rate with no cases behind it is left out with its weight).
+Bands and weights are thresholds an admin may change; each scorecard shows the values it was
+graded with.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ WEIGHTS = (
     ("on_time_promised", "weight_on_time_promised"),
     ("on_time_statutory", "weight_on_time_statutory"),
     ("rectified_on_time", "weight_rectified"),
+    ("satisfaction", "weight_satisfaction"),
 )
 
 

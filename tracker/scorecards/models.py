@@ -41,6 +41,14 @@ class CaseRollup(SQLModel, table=True):
     flags_red: int = 0
     violations: int = 0  # flags detected this month that supervisors confirmed
     rectified_on_time: int = 0  # of those, rectification reported by its deadline and accepted
+    # Citizens' ratings given this month (好差评): all, very satisfied or satisfied, bad (1–2); of
+    # the bad ones, those whose follow-up deadline has passed or that were followed up, and those
+    # followed up by the deadline.
+    rated: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    satisfied: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    bad_reviews: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    bad_due: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    bad_on_time: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class OpenRollup(SQLModel, table=True):

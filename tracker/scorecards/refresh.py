@@ -26,6 +26,7 @@ from tracker.cases.models import OPEN_CASES, Case, CaseStep
 from tracker.db import begin_writing
 from tracker.deadlines import stored_suspensions, workdays_used
 from tracker.flags.models import Flag, FlagAction, FlagStatus, ScanMark
+from tracker.ratings.models import BadReview, Level, Rating, RatingKind
 from tracker.scorecards.figures import COUNTS, OPEN_BUCKETS, combine
 from tracker.scorecards.grading import grade
 from tracker.scorecards.models import ALL_ITEMS, CaseRollup, OpenRollup, Scorecard
@@ -45,6 +46,8 @@ _item: Table = PowerItem.__table__  # type: ignore[attr-defined]
 _rollup: Table = CaseRollup.__table__  # type: ignore[attr-defined]
 _open: Table = OpenRollup.__table__  # type: ignore[attr-defined]
 _card: Table = Scorecard.__table__  # type: ignore[attr-defined]
+_rating: Table = Rating.__table__  # type: ignore[attr-defined]
+_review: Table = BadReview.__table__  # type: ignore[attr-defined]
 
 Key = tuple[int, str]  # (department_id, power_code)
 
@@ -129,7 +132,39 @@ def month_counts(
         v = counts[(f.department_id, f.power_code)]
         v.values["violations"] += 1
         v.values["rectified_on_time"] += f.id in on_time
+    _rating_counts(db, counts, start, end, now)
     return counts
+
+
+def _rating_counts(
+    db: Session, counts: dict[Key, _Counts], start: datetime, end: datetime, now: datetime
+) -> None:
+    """The month's ratings (by when they were given) and the follow-up of its bad reviews."""
+    ratings = (
+        select(
+            _rating.c.department_id,
+            _rating.c.power_code,
+            _rating.c.level,
+            _review.c.due_at,
+            _review.c.rectified_at,
+        )
+        .select_from(_rating.outerjoin(_review, _review.c.rating_id == _rating.c.id))
+        .where(
+            _rating.c.kind == RatingKind.rating.value,
+            _rating.c.rated_at >= start,
+            _rating.c.rated_at < end,
+        )
+    )
+    for d, c, level, due_at, rectified_at in db.execute(ratings):
+        v = counts[(d, c)].values
+        v["rated"] += 1
+        v["satisfied"] += level >= Level.satisfied
+        if due_at is None:
+            continue
+        v["bad_reviews"] += 1
+        if rectified_at is not None or due_at < now:
+            v["bad_due"] += 1
+            v["bad_on_time"] += rectified_at is not None and rectified_at <= due_at
 
 
 def _rectified_on_time(db: Session, closed: list[int]) -> set[int]:
@@ -296,6 +331,12 @@ def _touched_since(db: Session, since: datetime | None, tz: ZoneInfo, current: s
                 select(func.min(_flag.c.detected_at))
                 .select_from(_flag.join(_action, _action.c.flag_id == _flag.c.id))
                 .where(_action.c.at >= since)
+            ).scalar(),
+            # Bad reviews followed up, or whose deadline passed, since: their rating's month changes.
+            db.execute(
+                select(func.min(_rating.c.rated_at))
+                .select_from(_rating.join(_review, _review.c.rating_id == _rating.c.id))
+                .where((_review.c.rectified_at >= since) | (_review.c.due_at >= since))
             ).scalar(),
         ]
     starts = [month_key(e.astimezone(tz).date()) for e in earliest if e is not None]
