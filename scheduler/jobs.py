@@ -21,6 +21,7 @@ from tracker.db import session_scope
 from tracker.flags import escalation, scans
 from tracker.leases import acquire, release
 from tracker.notify import flag_events, mailer
+from tracker.notify.render import email_text
 from tracker.ratings import bad_reviews, invitations
 from tracker.scorecards.refresh import refresh
 from tracker.settings import Settings
@@ -97,10 +98,13 @@ def rating_invitations(engine: Engine, settings: Settings, now: datetime) -> int
         return invitations.invite_due(db, now)
 
 
-def bad_reviews_overdue(engine: Engine, settings: Settings, now: datetime) -> int:
-    """Flag the bad reviews whose follow-up deadline passed without one (or before it came)."""
+def bad_review_follow_ups(engine: Engine, settings: Settings, now: datetime) -> int:
+    """Tell departments of their new bad reviews; flag those whose follow-up deadline passed
+    without one (or before it came)."""
+    mail = settings if settings.smtp_url else None
     with session_scope(engine) as db:
-        return len(bad_reviews.raise_overdue(db, now))
+        told = bad_reviews.announce(db, now, (lambda m: email_text(m, mail)) if mail else None)
+        return told + len(bad_reviews.raise_overdue(db, now))
 
 
 def send_mail(engine: Engine, settings: Settings, now: datetime) -> int:
@@ -118,7 +122,7 @@ JOBS: tuple[Job, ...] = (
     Job("notify", timedelta(minutes=1), notify),
     Job("send_mail", timedelta(minutes=1), send_mail),
     Job("rating_invitations", timedelta(hours=1), rating_invitations),
-    Job("bad_reviews", timedelta(minutes=15), bad_reviews_overdue),
+    Job("bad_reviews", timedelta(minutes=15), bad_review_follow_ups),
 )
 
 

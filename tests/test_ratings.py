@@ -20,7 +20,10 @@ from tracker.calendar import OFFICIAL
 from tracker.cases.models import CaseEvent
 from tracker.exports.scorecards import scorecards_bytes
 from tracker.flags.models import Flag
-from tracker.ratings.bad_reviews import FollowUpError, follow_up, raise_overdue
+from tracker.i18n import speaking
+from tracker.notify.models import Notification
+from tracker.notify.render import render
+from tracker.ratings.bad_reviews import FollowUpError, announce, follow_up, raise_overdue
 from tracker.ratings.codes import digest, generate, normalize
 from tracker.ratings.invitations import invite_due
 from tracker.ratings.models import BadReview, Rating, RatingCode, RatingInvitation
@@ -509,3 +512,19 @@ def test_satisfaction_and_bad_reviews_on_the_scorecard_match_a_count_of_the_rati
     [header, row] = list(csv.reader(io.StringIO(exported.decode("utf-8-sig"))))
     assert float(row[header.index("Satisfaction")]) == pytest.approx(3 / 7, abs=0.001)
     assert row[header.index("Bad reviews")] == "3"
+
+
+def test_a_new_bad_review_is_announced_to_the_departments_operators_once(db: Session, listed: Cast) -> None:
+    send(db, listed.dept_a.id, *decided(), *decided("C-2"))
+    send(db, listed.dept_a.id, rated("C-1", 2), rated("C-2", 5))
+    review = the_review(db)
+    now = review.opened_at + timedelta(minutes=1)
+    assert announce(db, now) == 1  # one operator of department A; the good rating says nothing
+    assert announce(db, now + timedelta(minutes=15)) == 0
+    db.commit()
+    [message] = db.exec(select(Notification)).all()
+    assert message.user_id == listed.op_a.id and message.link == f"/ratings/{review.rating_id}"
+    with speaking("en"):
+        shown = render(message, SHANGHAI)
+    assert shown.subject == "A bad review of case C-1 needs your follow-up"
+    assert "rated it Dissatisfied" in shown.body and "2026-03-27 23:59" in shown.body

@@ -19,14 +19,16 @@ from babel.dates import format_datetime
 from powerlists.messages import N_
 from tracker.flags.names import ACTION_NAMES, KIND_NAMES, LEVEL_NAMES, STATUS_NAMES
 from tracker.i18n import activate, babel_locale, current_language, translations
+from tracker.ratings import names as rating_names
 from tracker.settings import Settings
 
 # Arguments holding a code, shown by their translated name.
-NAMED_ARGS: dict[str, Mapping[str, str]] = {
+NAMED_ARGS: dict[str, Mapping[Any, str]] = {
     "kind": KIND_NAMES,
     "level": LEVEL_NAMES,
     "status": STATUS_NAMES,
     "action": ACTION_NAMES,
+    "rating": rating_names.LEVEL_NAMES,  # a citizen's rating, 1–5
 }
 
 

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,8 +28,9 @@ from tracker.audit.chain import Change, append, utc_text
 from tracker.calendar import WorkCalendar
 from tracker.cases.models import Case, CaseEvent
 from tracker.db import begin_writing
-from tracker.flags.models import NO_STEP, Flag, FlagStatus, Level
+from tracker.flags.models import NO_STEP, Flag, FlagStatus, Level, ScanMark
 from tracker.flags.scans import Raised, record_flags
+from tracker.notify.inbox import Message, department_operators, notify
 from tracker.ratings.masking import mask_personal_data
 from tracker.ratings.models import BadReview, Channel, Rating, RatingKind, ReviewStatus
 from tracker.ratings.record import applicant_names, department_names
@@ -173,6 +175,52 @@ def record_verdict(
     }
     append(db, [Change("rating_follow_up", str(verdict.id), record)], at=now)
     return verdict
+
+
+NOTICE_SUBJECT = N_("A bad review of case %(case)s needs your follow-up")
+NOTICE_BODY = N_(
+    "The applicant of case %(case)s rated it %(rating)s. Contact them, record what you did and "
+    "publish your reply by %(due_at)s."
+)
+NOTICE_MARK = "bad_review_notices"
+
+
+def announce(db: Session, now: datetime, email: Callable[[Message], tuple[str, str]] | None = None) -> int:
+    """Tell the department's operators of each bad review opened since the last run, once (the
+    inbox keeps one message per user and key). ``email`` renders the e-mail when SMTP is on."""
+    mark = db.get(ScanMark, NOTICE_MARK)
+    since = mark.until if mark else None
+    query = (
+        select(BadReview, col(Case.ref), col(Rating.level))
+        .join(Case, col(Case.id) == col(BadReview.case_id))
+        .join(Rating, col(Rating.id) == col(BadReview.rating_id))
+        .where(col(BadReview.opened_at) <= now)
+        .order_by(col(BadReview.id))
+    )
+    if since is not None:
+        query = query.where(col(BadReview.opened_at) > since)
+    sent = 0
+    operators: dict[int, list[User]] = {}
+    for review, ref, level in db.execute(query).tuples():
+        if review.department_id not in operators:
+            operators[review.department_id] = department_operators(db, review.department_id)
+        message = Message(
+            NOTICE_SUBJECT,
+            NOTICE_BODY,
+            {"case": ref, "rating": level, "due_at": review.due_at.isoformat()},
+            f"/ratings/{review.rating_id}",
+        )
+        sent += notify(
+            db,
+            operators[review.department_id],
+            f"bad_review:{review.id}",
+            message,
+            now=now,
+            email=email(message) if email else None,
+        )
+    db.merge(ScanMark(name=NOTICE_MARK, until=now))
+    db.flush()
+    return sent
 
 
 _flag = Flag.__table__  # type: ignore[attr-defined]
