@@ -17,7 +17,7 @@ from tracker.accounts.sessions import SessionPolicy, purge_ended_sessions
 from tracker.accounts.throttle import purge_old_attempts
 from tracker.audit import checkpoints, keys
 from tracker.calendar_store import load_calendar
-from tracker.db import session_scope
+from tracker.db import begin_writing, session_scope
 from tracker.flags import escalation, scans
 from tracker.leases import acquire, release
 from tracker.notify import flag_events, mailer
@@ -76,6 +76,7 @@ def audit_checkpoint(engine: Engine, settings: Settings, now: datetime) -> int:
 def scorecards(engine: Engine, settings: Settings, now: datetime) -> int:
     """Refresh the rollups of the months that changed and the scorecards built on them."""
     with session_scope(engine) as db:
+        begin_writing(db)  # before the calendar is read: a read first would make the lock come too late
         return refresh(db, now, load_calendar(db), settings.tz).scorecards
 
 

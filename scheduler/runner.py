@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from types import FrameType
 from typing import Any
 
@@ -52,10 +53,18 @@ def run_forever(engine: Engine, settings: Settings) -> None:
     scheduler = BlockingScheduler(timezone=settings.timezone)
     _add_jobs(scheduler, engine, settings)
 
+    stopping = threading.Event()
+
     def stop(signum: int, _frame: FrameType | None) -> None:
         # A scan is one transaction: let the running one finish (or roll back) rather than cut it.
+        if stopping.is_set():
+            return
+        stopping.set()
         log.info("%s: stopping after the running jobs", signal.Signals(signum).name)
-        scheduler.shutdown(wait=True)
+        # Not from the handler itself: it runs in the main thread between two bytecodes, possibly
+        # while the scheduler's loop is inside the thread pool's submit() holding the pool's
+        # (non-reentrant) lock, which shutdown() takes too: the process would hang for ever.
+        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, name="scheduler-stop").start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

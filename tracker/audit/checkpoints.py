@@ -25,6 +25,7 @@ from powerlists.messages import N_
 from tracker.audit import keys
 from tracker.audit.chain import ChainReport, Change, Problem, append, check_chain, head
 from tracker.audit.models import AuditCheckpoint, AuditEntry
+from tracker.db import begin_writing
 
 HEADER = "power-list-tracker checkpoint v1"
 
@@ -52,6 +53,7 @@ def latest(db: Session) -> AuditCheckpoint | None:
 
 def checkpoint(db: Session, key: Ed25519PrivateKey, now: datetime) -> AuditCheckpoint | None:
     """Sign the head unless the latest checkpoint already covers it (then None): the hourly job."""
+    begin_writing(db)  # it reads the head, then writes: SQLite must not let another writer in between
     seq, hash_ = head(db)
     last = latest(db)
     if seq == 0 or (last is not None and last.seq == seq and last.hash == hash_):

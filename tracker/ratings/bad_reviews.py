@@ -188,6 +188,7 @@ NOTICE_MARK = "bad_review_notices"
 def announce(db: Session, now: datetime, email: Callable[[Message], tuple[str, str]] | None = None) -> int:
     """Tell the department's operators of each bad review opened since the last run, once (the
     inbox keeps one message per user and key). ``email`` renders the e-mail when SMTP is on."""
+    begin_writing(db)  # it reads, then writes what it read: SQLite must not let another writer in between
     mark = db.get(ScanMark, NOTICE_MARK)
     since = mark.until if mark else None
     query = (
