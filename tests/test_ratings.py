@@ -528,3 +528,25 @@ def test_a_new_bad_review_is_announced_to_the_departments_operators_once(db: Ses
         shown = render(message, SHANGHAI)
     assert shown.subject == "A bad review of case C-1 needs your follow-up"
     assert "rated it Dissatisfied" in shown.body and "2026-03-27 23:59" in shown.body
+
+
+def test_the_workbench_has_a_json_twin_and_downloads_with_the_same_rows_and_scope(
+    db: Session, listed: Cast, as_supervisor: TestClient[Litestar], as_op_b: TestClient[Litestar]
+) -> None:
+    send(db, listed.dept_a.id, *decided(), *decided("C-2"))
+    send(db, listed.dept_a.id, rated("C-1", 1, comment="电话13812345678"), rated("C-2", 5))
+    twin = as_supervisor.get("/ratings/?bad=1&format=json").json()
+    assert twin["total"] == 1
+    [item] = twin["items"]
+    assert (item["case"], item["level"], item["comment"]) == ("C-1", 1, "电话13812345678")
+    assert "13812345678" not in item["comment_public"] and item["follow_up_due"].startswith("2026-03-2")
+    csv_file = as_supervisor.get("/ratings/export?format=csv&bad=1")
+    assert csv_file.headers["content-disposition"] == 'attachment; filename="ratings.csv"'
+    [header, row] = list(csv.reader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
+    assert row[header.index("Case reference")] == "C-1" and row[header.index("Rating")] == "1"
+    workbook = as_supervisor.get("/ratings/export?format=xlsx")
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
+    assert as_supervisor.get("/ratings/export?format=pdf").status_code == 400
+    # Another department's operator finds none of them, in any form.
+    assert as_op_b.get("/ratings/?format=json").json()["items"] == []
+    assert len(list(csv.reader(io.StringIO(as_op_b.get("/ratings/export?format=csv").text)))) == 1

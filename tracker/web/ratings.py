@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from litestar import Controller, Request, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session, select
@@ -19,6 +19,8 @@ from tracker.accounts.guards import current_user, roles
 from tracker.accounts.models import Role, User
 from tracker.accounts.scope import get_in_scope, visible_department
 from tracker.cases.models import Case
+from tracker.exports.ratings import EXPORT_LIMIT, FIELDS, rating_rows
+from tracker.exports.tables import FORMATS, MEDIA_TYPES, table_bytes
 from tracker.i18n import gettext as _
 from tracker.ratings import bad_reviews
 from tracker.ratings.models import BadReview, Rating
@@ -28,6 +30,8 @@ from tracker.web.flash import flash
 from tracker.web.forms import DB, FormData, text
 from tracker.web.pagination import paginate_rows
 from tracker.web.runtime import runtime
+
+NAMES = [f.name for f in FIELDS]
 
 
 def _user(request: Request[Any, Any, Any]) -> User:
@@ -49,15 +53,19 @@ class RatingsController(Controller):
         department: FromQuery[str] = "",
         bad: FromQuery[str] = "",
         page: FromQuery[int] = 1,
-    ) -> Template:
+        format: FromQuery[str] = "html",
+    ) -> Response[Any]:
         user = _user(request)
         only = visible_department(user)
-        chosen = by_code(db_session, department) if department and only is None else None
-        stmt = rating_list(only_department=only, department_id=chosen.id if chosen else None, bad=bad == "1")
+        found = paginate_rows(db_session, self._query(db_session, user, department, bad), page)
+        if format == "json":
+            tz = runtime(request).settings.tz
+            items = [dict(zip(NAMES, row, strict=True)) for row in rating_rows(found.items, tz)]
+            return Response({**found.as_dict(), "items": items}, headers={"cache-control": "no-store"})
         return Template(
             "ratings/index.html",
             context={
-                "page": paginate_rows(db_session, stmt, page),
+                "page": found,
                 "department": department,
                 "bad": bad == "1",
                 "departments": []
@@ -66,6 +74,36 @@ class RatingsController(Controller):
                 "can_moderate": user.role in (Role.supervisor, Role.admin),
             },
             headers={"cache-control": "no-store"},
+        )
+
+    @staticmethod
+    def _query(db: Session, user: User, department: str, bad: str) -> Any:
+        """The workbench's one query, for the page, its JSON twin and the export."""
+        only = visible_department(user)
+        chosen = by_code(db, department) if department and only is None else None
+        return rating_list(only_department=only, department_id=chosen.id if chosen else None, bad=bad == "1")
+
+    @get("/export", name="ratings_export", sync_to_thread=True)
+    def export(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DB,
+        department: FromQuery[str] = "",
+        bad: FromQuery[str] = "",
+        format: FromQuery[str] = "xlsx",
+    ) -> Response[bytes]:
+        if format not in FORMATS:
+            raise ValidationException(_("Choose xlsx, csv or json."))
+        stmt = self._query(db_session, _user(request), department, bad).limit(EXPORT_LIMIT)
+        rows = rating_rows(db_session.execute(stmt), runtime(request).settings.tz)
+        body = table_bytes(format, _("Ratings"), FIELDS, rows, _)
+        return Response(
+            body,
+            media_type=MEDIA_TYPES[format],
+            headers={
+                "content-disposition": f'attachment; filename="ratings.{format}"',
+                "cache-control": "no-store",
+            },
         )
 
     @get("/{rating_id:int}", name="rating", sync_to_thread=True)
