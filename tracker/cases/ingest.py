@@ -30,14 +30,13 @@ from tracker.db import begin_writing
 from tracker.deadlines import CaseFacts, StepFacts, compute, stalled_from, stored_suspensions, warning_from
 from tracker.ratings.bad_reviews import due_for, open_review
 from tracker.ratings.codes import holder_case, issue, spend
-from tracker.ratings.masking import Masked
+from tracker.ratings.masking import Masked, mask_personal_data
 from tracker.ratings.models import Channel
 from tracker.ratings.record import (
     NOTHING_MASKED,
     add_rating,
     applicant_names,
     department_names,
-    mask_comment,
     rated_cases,
 )
 from tracker.thresholds import DEFAULTS, Thresholds, load_thresholds
@@ -429,11 +428,13 @@ class _Batch:
                 N_("Case %(case)r has been rated: its rating code cannot be replaced."), case=ev.case
             )
         assert ev.code is not None
-        holder = self.codes.get(ev.code, ev.case)
-        if holder == ev.case:
+        earlier = self.codes.get(ev.code)  # given by this batch, to this or another case
+        if earlier is None:
             owner = holder_case(self.db, ev.code)
-            holder = ev.case if owner is None or owner == case_id else ""
-        if holder != ev.case:
+            taken = owner is not None and owner != case_id
+        else:
+            taken = earlier != ev.case
+        if taken:
             raise EventRejected(N_("code: this rating code is already given to another case."))
         self.codes[ev.code] = ev.case
 
@@ -505,7 +506,9 @@ class _Batch:
             return {}
         officials = department_names(self.db, self.department_id)
         return {
-            id(ev): mask_comment(ev.rating.comment, [*officials, *applicant_names(self.cases[ref].applicant)])
+            id(ev): mask_personal_data(
+                ev.rating.comment, [*officials, *applicant_names(self.cases[ref].applicant)]
+            )
             for ref, ev in rated
             if ev.rating is not None
         }

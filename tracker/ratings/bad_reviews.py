@@ -31,9 +31,10 @@ from tracker.db import begin_writing
 from tracker.flags.models import NO_STEP, Flag, FlagStatus, Level, ScanMark
 from tracker.flags.scans import Raised, record_flags
 from tracker.notify.inbox import Message, department_operators, notify
+from tracker.ratings.codes import holder_of
 from tracker.ratings.masking import mask_personal_data
 from tracker.ratings.models import BadReview, Channel, Rating, RatingKind, ReviewStatus
-from tracker.ratings.record import applicant_names, department_names
+from tracker.ratings.record import case_names
 from tracker.sla import add_working_days, end_of_day
 
 OVERDUE = "bad_review_overdue"
@@ -95,8 +96,7 @@ def follow_up(
     today = now.astimezone(tz).date()
     if contacted_on is not None and contacted_on > today:
         raise FollowUpError(N_("The contact date %(date)s is in the future."), date=contacted_on.isoformat())
-    case = db.get(Case, review.case_id)
-    names = department_names(db, review.department_id) + applicant_names(case.applicant if case else None)
+    names = case_names(db, review.case_id, review.department_id)
     review.status = ReviewStatus.rectified
     review.contacted_at = end_of_day(contacted_on, tz) if contacted_on else None
     review.action, review.reply = action, mask_personal_data(reply, names).text
@@ -114,6 +114,14 @@ def follow_up(
         "due_at": utc_text(review.due_at),
     }
     append(db, [Change("bad_review_follow_up", str(review.id), record)], at=now)
+
+
+def verdict_due(db: Session, code: str) -> tuple[BadReview, Rating] | None:
+    """What a spent code still opens: its case's followed-up bad review, until the citizen judges it."""
+    holder = holder_of(db, code)
+    if holder is None or holder.case.id is None:
+        return None
+    return awaiting_verdict(db, holder.case.id)
 
 
 def awaiting_verdict(db: Session, case_id: int) -> tuple[BadReview, Rating] | None:
@@ -144,8 +152,7 @@ def record_verdict(
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
         raise FollowUpError(N_("comment is longer than %(limit)d characters."), limit=MAX_COMMENT)
-    case = db.get(Case, rating.case_id)
-    names = department_names(db, rating.department_id) + applicant_names(case.applicant if case else None)
+    names = case_names(db, rating.case_id, rating.department_id)
     masked = mask_personal_data(comment, names)
     verdict = Rating(
         case_id=rating.case_id,

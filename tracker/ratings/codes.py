@@ -112,3 +112,9 @@ def holder_of(db: Session, raw: str) -> Holder | None:
         .where(RatingCode.code_hash == digest(code))
     ).first()
     return Holder(found[0], found[1]) if found else None
+
+
+def unspent_holder(db: Session, raw: str) -> Holder | None:
+    """The code's holder while the code can still rate its case; None in every other case."""
+    holder = holder_of(db, raw)
+    return holder if holder is not None and holder.code.used_at is None else None

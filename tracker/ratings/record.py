@@ -14,7 +14,8 @@ from sqlmodel import Session, col, select
 
 from tracker.accounts.models import User
 from tracker.cases.events import RatingIn
-from tracker.ratings.masking import Masked, mask_personal_data
+from tracker.cases.models import Case
+from tracker.ratings.masking import Masked
 from tracker.ratings.models import Rating, RatingKind
 
 # Keys of a case's applicant record that hold a person's name (the departments' systems send these).
@@ -36,8 +37,10 @@ def department_names(db: Session, department_id: int) -> list[str]:
     return [name for name in found if name]
 
 
-def mask_comment(comment: str, names: Iterable[str]) -> Masked:
-    return mask_personal_data(comment, names)
+def case_names(db: Session, case_id: int, department_id: int) -> list[str]:
+    """The names a comment or a reply about this case must not publish."""
+    case = db.get(Case, case_id)
+    return department_names(db, department_id) + applicant_names(case.applicant if case else None)
 
 
 def rated_cases(db: Session, case_ids: Iterable[int]) -> set[int]:

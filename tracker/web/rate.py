@@ -24,8 +24,8 @@ from tracker.calendar_store import load_calendar
 from tracker.cases.ingest import ingest
 from tracker.db import begin_writing
 from tracker.i18n import gettext as _
-from tracker.ratings.bad_reviews import FollowUpError, awaiting_verdict, record_verdict
-from tracker.ratings.codes import Holder, holder_of
+from tracker.ratings.bad_reviews import FollowUpError, record_verdict, verdict_due
+from tracker.ratings.codes import Holder, unspent_holder
 from tracker.ratings.models import DIMENSIONS, Channel, Rating, RatingKind
 from tracker.throttle import allow, client_bucket
 from tracker.web.forms import DB, FormData, text
@@ -34,6 +34,9 @@ from tracker.web.runtime import runtime
 ATTEMPTS = 10  # code checks per client address per window: plenty for typing mistakes
 WINDOW = timedelta(minutes=10)
 PRIVATE = {"cache-control": "no-store"}
+NOT_VALID = N_(
+    "This code is not valid, or it has already been used. Check it against the slip or message you received."
+)
 
 
 def _throttled(request: Request[Any, Any, Any]) -> None:
@@ -49,14 +52,6 @@ def _throttled(request: Request[Any, Any, Any]) -> None:
             ),
             headers={"retry-after": str(int(WINDOW.total_seconds()))},
         )
-
-
-def _usable(db: Session, code: str) -> Holder | None:
-    """The code's holder while the code can still rate its case; None in every other case."""
-    holder = holder_of(db, code)
-    if holder is None or holder.code.used_at is not None:
-        return None
-    return holder
 
 
 def _code_page(error: str = "", status: int = 200) -> Template:
@@ -85,11 +80,6 @@ def _form_page(
     )
 
 
-NOT_VALID = N_(
-    "This code is not valid, or it has already been used. Check it against the slip or message you received."
-)
-
-
 class RateController(Controller):
     path = "/rate"
     include_in_schema = False
@@ -102,7 +92,7 @@ class RateController(Controller):
     def check_code(self, request: Request[Any, Any, Any], db_session: DB, data: FormData) -> Template:
         _throttled(request)
         code = text(data, "code")
-        holder = _usable(db_session, code)
+        holder = unspent_holder(db_session, code)
         if holder is None:
             return self._verdict_or_refusal(db_session, code, "")
         return _form_page(db_session, holder, code, {}, "", 200)
@@ -110,12 +100,11 @@ class RateController(Controller):
     @staticmethod
     def _verdict_or_refusal(db: Session, code: str, error: str) -> Template:
         """A spent code still opens one thing: the verdict on the follow-up of its bad review."""
-        holder = holder_of(db, code)
-        waiting = awaiting_verdict(db, holder.case.id) if holder and holder.case.id is not None else None
-        if holder is None or waiting is None:
+        waiting = verdict_due(db, code)
+        if waiting is None:
             return _code_page(_(NOT_VALID), 400)
         review, rating = waiting
-        context = {"code": code, "review": review, "rating": rating, "case": holder.case, "error": error}
+        context = {"code": code, "review": review, "rating": rating, "error": error}
         return Template(
             "ratings/verdict.html", context=context, status_code=400 if error else 200, headers=PRIVATE
         )
@@ -124,10 +113,7 @@ class RateController(Controller):
     def verdict(self, request: Request[Any, Any, Any], db_session: DB, data: FormData) -> Template:
         _throttled(request)
         code = text(data, "code")
-        holder = holder_of(db_session, code)
-        waiting = (
-            awaiting_verdict(db_session, holder.case.id) if holder and holder.case.id is not None else None
-        )
+        waiting = verdict_due(db_session, code)
         if waiting is None:
             return _code_page(_(NOT_VALID), 400)
         choice = text(data, "satisfied")
@@ -157,7 +143,7 @@ class RateController(Controller):
     def submit(self, request: Request[Any, Any, Any], db_session: DB, data: FormData) -> Response[Any]:
         _throttled(request)
         code = text(data, "code")
-        holder = _usable(db_session, code)
+        holder = unspent_holder(db_session, code)
         if holder is None:
             return _code_page(_(NOT_VALID), 400)
         form = {k: text(data, k) for k in ("level", "comment", *DIMENSIONS)}
