@@ -17,6 +17,7 @@ from tracker.accounts.sessions import SessionPolicy, purge_ended_sessions
 from tracker.accounts.throttle import purge_old_attempts
 from tracker.audit import checkpoints, keys
 from tracker.calendar_store import load_calendar
+from tracker.complaints import handling
 from tracker.db import begin_writing, session_scope
 from tracker.flags import escalation, scans
 from tracker.leases import acquire, release
@@ -108,6 +109,15 @@ def bad_review_follow_ups(engine: Engine, settings: Settings, now: datetime) -> 
         return told + len(bad_reviews.raise_overdue(db, now))
 
 
+def complaints(engine: Engine, settings: Settings, now: datetime) -> int:
+    """Tell supervisors of new complaints; mark those not accepted or declined in time."""
+    mail = settings if settings.smtp_url else None
+    email = (lambda m: email_text(m, mail)) if mail else None
+    with session_scope(engine) as db:
+        told = handling.announce(db, now, email)
+        return told + len(handling.mark_overdue(db, now, email))
+
+
 def send_mail(engine: Engine, settings: Settings, now: datetime) -> int:
     """Send the e-mails that are due (none without TRACKER_SMTP_URL)."""
     return mailer.send_pending(engine, settings, now)
@@ -124,6 +134,7 @@ JOBS: tuple[Job, ...] = (
     Job("send_mail", timedelta(minutes=1), send_mail),
     Job("rating_invitations", timedelta(hours=1), rating_invitations),
     Job("bad_reviews", timedelta(minutes=15), bad_review_follow_ups),
+    Job("complaints", timedelta(minutes=15), complaints),
 )
 
 

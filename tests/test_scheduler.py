@@ -216,6 +216,7 @@ def test_the_scans_and_housekeeping_are_the_registered_jobs() -> None:
         ("send_mail", timedelta(minutes=1)),
         ("rating_invitations", timedelta(hours=1)),
         ("bad_reviews", timedelta(minutes=15)),
+        ("complaints", timedelta(minutes=15)),
     ]
     assert JOBS[2].step is housekeeping
 

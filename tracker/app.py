@@ -28,6 +28,8 @@ from tracker.web.api import ApiController
 from tracker.web.attachments import AttachmentsController
 from tracker.web.calendar_pages import CalculatorController, CalendarAdminController
 from tracker.web.cases import CasesController
+from tracker.web.complain import complain_controller
+from tracker.web.complaints import ComplaintsController
 from tracker.web.cookie_queue import add_queued_cookies
 from tracker.web.cookies import CookieNames
 from tracker.web.db_session import end_session_in_loop
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             TransparencyController,
             FeedController,
             RateController,
+            complain_controller(settings.max_upload_bytes),
             OpenDataController,
             AccountController,
             AdminController,
@@ -105,6 +108,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             CasesController,
             FlagsController,
             RatingsController,
+            ComplaintsController,
             InboxController,
             SubscriptionsController,
             review_controller(settings.max_upload_bytes),

@@ -31,6 +31,7 @@ def import_models() -> None:
     import tracker.audit.models
     import tracker.calendar_store
     import tracker.cases.models
+    import tracker.complaints.models
     import tracker.flags.models
     import tracker.leases
     import tracker.notify.models

@@ -62,6 +62,13 @@ THRESHOLDS: tuple[Threshold, ...] = (
         per_item=False,
     ),
     Threshold(
+        "complaint_workdays",
+        5,
+        "workdays",
+        N_("Working days supervisors have to accept or decline a complaint (投诉)."),
+        per_item=False,
+    ),
+    Threshold(
         "backdate_tolerance_hours",
         24,
         "hours",
@@ -102,6 +109,13 @@ THRESHOLDS: tuple[Threshold, ...] = (
         20,
         "weight",
         N_("Weight of citizens' satisfaction (the share of ratings of 4 or 5) in the quarterly score."),
+        per_item=False,
+    ),
+    Threshold(
+        "weight_complaints",
+        10,
+        "weight",
+        N_("Weight of the share of decided cases not met by an upheld complaint in the quarterly score."),
         per_item=False,
     ),
     Threshold(

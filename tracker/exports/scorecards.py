@@ -86,6 +86,15 @@ RANKING: tuple[Field, ...] = (
         N_("Of the bad reviews due, those the department followed up by the deadline."),
         "decimal",
     ),
+    Field(
+        "complaints", N_("Complaints received"), N_("Complaints (投诉) received in the period."), "integer"
+    ),
+    Field(
+        "complaints_upheld",
+        N_("Complaints upheld"),
+        N_("Of the complaints received in the period, those whose review confirmed a violation."),
+        "integer",
+    ),
     Field("grade", N_("Grade"), N_("Quarterly grade: excellent, good, pass or fail."), "text"),
     Field("score", N_("Score"), N_("The quarterly score the grade comes from (0–100)."), "decimal"),
 )
@@ -133,6 +142,9 @@ def _values(figures: dict[str, Any]) -> dict[str, Any]:
         "satisfaction": figures.get("satisfaction", {}).get("rate"),
         "bad_reviews": figures["counts"].get("bad_reviews", 0),
         "bad_followed_on_time": figures.get("bad_followed_on_time", {}).get("rate"),
+        # And these until the first refresh after complaints came.
+        "complaints": figures.get("complaints", 0),
+        "complaints_upheld": figures.get("complaints_upheld", 0),
         "score": figures["grading"]["score"],
     }
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
@@ -117,7 +117,11 @@ def storage_root(data_dir: Path) -> Path:
     return data_dir / "attachments"
 
 
-def stored_path(data_dir: Path, attachment: Attachment) -> Path:
+class _Keyed(Protocol):
+    storage_key: str
+
+
+def stored_path(data_dir: Path, attachment: _Keyed) -> Path:
     key = attachment.storage_key
     return storage_root(data_dir) / key[:2] / key
 
@@ -125,6 +129,40 @@ def stored_path(data_dir: Path, attachment: Attachment) -> Path:
 def download_name(flag_id: int, attachment: Attachment) -> str:
     """The server-chosen name a download is saved under."""
     return f"flag-{flag_id}-attachment-{attachment.id}.{TYPES[attachment.content_type].extension}"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A checked file, written under its random key: what a row about it records."""
+
+    name: str  # the uploaded name, cleaned for display
+    content_type: str
+    size: int
+    sha256: str
+    key: str
+
+
+def store_uploads(
+    db: Session, uploads: Sequence[Upload], *, data_dir: Path, max_bytes: int, max_files: int = MAX_FILES
+) -> list[StoredFile]:
+    """Check and store ``uploads``, all or nothing: the first refused file raises AttachmentRefused
+    and removes every file written so far; so does a later rollback of ``db``'s transaction."""
+    if len(uploads) > max_files:
+        raise AttachmentRefused(
+            N_("Attach at most %(max)d files; %(count)d were sent."), max=max_files, count=len(uploads)
+        )
+    written: list[Path] = []
+    stored: list[StoredFile] = []
+    try:
+        for upload in uploads:
+            name = display_name(upload.name)
+            done = _store(upload.stream, name, storage_root(data_dir), max_bytes, written)
+            stored.append(StoredFile(name, done.type.content_type, done.size, done.sha256, done.key))
+    except BaseException:
+        _unlink(written)
+        raise
+    _remove_unless_committed(db, written)
+    return stored
 
 
 def attach(
@@ -137,51 +175,48 @@ def attach(
     max_bytes: int,
     now: datetime,
 ) -> list[Attachment]:
-    """Check and store ``uploads`` and record them on ``record``; the caller commits.
-
-    All or nothing: the first refused file raises AttachmentRefused and removes every file
-    written so far; a transaction that later fails removes them too.
-    """
+    """Check and store ``uploads`` and record them on ``record``; the caller commits."""
     if not uploads:
         return []
     if record.action not in ATTACHABLE_ACTIONS:
         raise AttachmentRefused(N_("Files can be attached only to a reply or a rectification report."))
-    if len(uploads) > MAX_FILES:
-        raise AttachmentRefused(
-            N_("Attach at most %(max)d files to one reply or report; %(count)d were sent."),
-            max=MAX_FILES,
-            count=len(uploads),
+    rows = [
+        Attachment(
+            action_id=record.id,  # type: ignore[arg-type]
+            original_name=f.name,
+            content_type=f.content_type,
+            size=f.size,
+            sha256=f.sha256,
+            storage_key=f.key,
+            uploaded_by=user.id,  # type: ignore[arg-type]
+            created_at=now,
         )
-    written: list[Path] = []
-    rows: list[Attachment] = []
-    try:
-        for upload in uploads:
-            name = display_name(upload.name)
-            stored = _store(upload.stream, name, storage_root(data_dir), max_bytes, written)
-            rows.append(
-                Attachment(
-                    action_id=record.id,  # type: ignore[arg-type]
-                    original_name=name,
-                    content_type=stored.type.content_type,
-                    size=stored.size,
-                    sha256=stored.sha256,
-                    storage_key=stored.key,
-                    uploaded_by=user.id,  # type: ignore[arg-type]
-                    created_at=now,
-                )
-            )
-    except BaseException:
-        _unlink(written)
-        raise
-    _remove_unless_committed(db, written)
+        for f in store_uploads(db, uploads, data_dir=data_dir, max_bytes=max_bytes)
+    ]
     db.add_all(rows)
     db.flush()
-    files = [
+    append(
+        db,
+        [Change("attachments", str(record.id), {"action_id": record.id, "files": described(rows)})],
+        at=now,
+    )
+    return rows
+
+
+class _FileRow(Protocol):
+    id: int | None
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def described(rows: Iterable[_FileRow]) -> list[dict[str, object]]:
+    """The files as the audit log records them."""
+    return [
         {"id": a.id, "name": a.original_name, "type": a.content_type, "size": a.size, "sha256": a.sha256}
         for a in rows
     ]
-    append(db, [Change("attachments", str(record.id), {"action_id": record.id, "files": files})], at=now)
-    return rows
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from sqlmodel import Session, col, select
 from powerlists.messages import N_
 from tracker.accounts.models import User
 from tracker.calendar import WorkCalendar
-from tracker.cases.models import Case
 from tracker.flags.models import Flag, FlagAction
 from tracker.flags.review import MAX_TEXT, ReviewError, act
+from tracker.flags.subjects import subject_ref, with_subject
 from tracker.thresholds import Thresholds
 
 # The supervisors' decisions that need nothing but a reason. Accepting a rectification or
@@ -90,14 +90,13 @@ def act_on_many(
     # on overlapping selections queue up, and the second sees the first one's statuses.
     found = {
         flag.id: (flag, ref)
-        for flag, ref in db.exec(
-            select(Flag, col(Case.ref))
-            .join(Case, col(Case.id) == Flag.case_id)
+        for flag, ref in db.execute(
+            with_subject(select(Flag, subject_ref()))
             .where(col(Flag.id).in_(ids))
             .order_by(col(Flag.id))
             .with_for_update(of=Flag)
             .execution_options(populate_existing=True)
-        )
+        ).tuples()
     }
     problems = [Problem(i, "", N_("There is no such flag.")) for i in ids if i not in found]
     records: list[FlagAction] = []

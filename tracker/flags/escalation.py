@@ -13,8 +13,9 @@ Run by the scheduler's ``supervision_deadlines`` job; every part is idempotent, 
 - While the department still owes the reply or the rectification, its operators get one reminder
   a day (local date in the key, so never two on the same day).
 
-A derived flag names its origin (``origin_id``), is unique per (case, kind, step, origin), and is
-inserted with ON CONFLICT DO NOTHING: a second run, or two processes at once, raise it once.
+A derived flag names its origin (``origin_id``), is unique per (case, kind, step, origin) (per
+(complaint, kind, origin) when it is about a complaint), and is inserted with ON CONFLICT DO NOTHING:
+a second run, or two processes at once, raise it once.
 Whether a deadline was broken is read from the database alone, also when the wait ended late
 while the scheduler was down: the action that ended it is recorded after the deadline.
 """
@@ -33,10 +34,10 @@ from sqlmodel import Session, col
 
 from powerlists.messages import N_
 from tracker.accounts.models import User
-from tracker.cases.models import Case
 from tracker.db import begin_writing
 from tracker.flags.models import Flag, FlagAction, FlagStatus, Level
 from tracker.flags.scans import Raised, record_flags
+from tracker.flags.subjects import subject_ref, with_subject
 from tracker.notify.inbox import Message, department_operators, notify
 from tracker.notify.render import email_text
 from tracker.settings import Settings
@@ -110,7 +111,7 @@ def _not_raised_yet(deadline: Deadline, origin: Any) -> ColumnElement[bool]:
     """No flag of the deadline's kind about ``origin`` yet (a lookup on the flags' unique key)."""
     derived = aliased(Flag)
     return ~exists().where(
-        col(derived.case_id) == origin.case_id,
+        col(derived.case_id).is_not_distinct_from(origin.case_id),
         col(derived.kind) == deadline.raises,
         col(derived.step) == origin.step,
         col(derived.origin_id) == origin.id,
@@ -119,10 +120,8 @@ def _not_raised_yet(deadline: Deadline, origin: Any) -> ColumnElement[bool]:
 
 def _still_awaited(deadline: Deadline, now: datetime) -> Select[Any]:
     """Flags still waiting for the department past their deadline (the partial index on due_at)."""
-    return (
-        select(Flag, col(Case.ref), col(Flag.due_at).label("broken"))
-        .join(Case, col(Case.id) == Flag.case_id)
-        .where(col(Flag.due_at) < now, col(Flag.status) == deadline.awaiting)
+    return with_subject(select(Flag, subject_ref(), col(Flag.due_at).label("broken"))).where(
+        col(Flag.due_at) < now, col(Flag.status) == deadline.awaiting
     )
 
 
@@ -142,8 +141,7 @@ def _ended_late(deadline: Deadline, now: datetime) -> Select[Any]:
         .scalar_subquery()
     )
     return (
-        select(Flag, col(Case.ref), due.label("broken"))
-        .join(Case, col(Case.id) == Flag.case_id)
+        with_subject(select(Flag, subject_ref(), due.label("broken")))
         .join(ended, col(ended.flag_id) == Flag.id)
         .where(col(ended.from_status) == deadline.awaiting, col(ended.at) <= now, col(ended.at) > due)
     )
@@ -166,6 +164,7 @@ def raise_broken(db: Session, deadline: Deadline, now: datetime) -> list[Raised]
     rows: list[dict[str, Any]] = [
         {
             "case_id": flag.case_id,
+            "complaint_id": flag.complaint_id,
             "department_id": flag.department_id,
             "kind": deadline.raises,
             "level": level.value,
@@ -183,7 +182,8 @@ def raise_broken(db: Session, deadline: Deadline, now: datetime) -> list[Raised]
     # The unique key decides, should another process have raised the same flag meanwhile.
     statement = dialect.insert(_flag_table).values(rows).on_conflict_do_nothing().returning(_flag_table)
     stored = sorted((dict(row) for row in db.execute(statement).mappings()), key=lambda r: r["origin_id"])
-    record_flags(db, stored, {r["case_id"]: broken[r["origin_id"]][1] for r in stored}, now)
+    refs = {r["case_id"]: broken[r["origin_id"]][1] for r in stored if r["case_id"] is not None}
+    record_flags(db, stored, refs, now)
     inserted = [r["origin_id"] for r in stored]
     return [
         Raised(flag.case_id, ref, deadline.raises, level.value, flag.step, due)

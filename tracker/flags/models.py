@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlmodel import Column, Field, SQLModel
 
 from powerlists.columns import UTCDateTime
@@ -42,6 +42,9 @@ class Flag(SQLModel, table=True):
     __table_args__ = (
         # At most one flag per (case, kind, step, origin): every scan inserts with ON CONFLICT DO NOTHING.
         UniqueConstraint("case_id", "kind", "step", "origin_id", name="uq_flag_case_kind_step_origin"),
+        # A complaint's review and the flags raised about it have no case: they are kept unique by
+        # the complaint instead (NULLs never collide in the key above, nor in this one for cases).
+        UniqueConstraint("complaint_id", "kind", "origin_id", name="uq_flag_complaint_kind_origin"),
         Index("ix_flag_department_status", "department_id", "status"),
         # For the scheduler's supervision_deadlines job (tracker.flags.escalation): only flags
         # awaiting a reply or a rectification have a deadline, a few among all flags ever raised.
@@ -51,7 +54,8 @@ class Flag(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="case_file.id", ondelete="CASCADE")
+    # None for a flag about a department rather than a case: the review of an accepted complaint.
+    case_id: int | None = Field(default=None, foreign_key="case_file.id", ondelete="CASCADE")
     # The case's department, copied for the queue's filters. No foreign key of its own: the case's
     # guards it, and checking it again cost a fifth of the deadline scan (10,000 flags).
     department_id: int
@@ -68,6 +72,14 @@ class Flag(SQLModel, table=True):
     # A flag raised about another flag (an escalation, an overdue reply) names it; 0 for the rest
     # (0, not NULL, for the unique key). No foreign key: 0 would break it.
     origin_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The complaint this flag reviews (kind ``complaint``, one per complaint), or that the flag it
+    # was raised about reviews.
+    complaint_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("complaint.id", ondelete="RESTRICT", name="fk_flag_complaint_id")
+        ),
+    )
 
 
 class FlagAction(SQLModel, table=True):

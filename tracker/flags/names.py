@@ -21,6 +21,7 @@ KIND_NAMES = {
     "explanation_overdue": N_("explanation overdue"),
     "escalated": N_("escalated to red card"),
     "bad_review_overdue": N_("bad review not followed up"),
+    "complaint": N_("complaint under review"),
 }
 LEVEL_NAMES = {"warning": N_("warning"), "yellow": N_("yellow card"), "red": N_("red card")}
 STATUS_NAMES = {

@@ -20,10 +20,10 @@ from sqlmodel import Session, col
 from powerlists.columns import utcnow
 from powerlists.messages import N_
 from powerlists.models import Department
-from tracker.cases.models import Case
 from tracker.flags import escalation
 from tracker.flags.models import Flag, FlagStatus, Level
 from tracker.flags.rules import RULES
+from tracker.flags.subjects import COMPLAINT, subject_power, subject_ref, with_subject
 from tracker.ratings import bad_reviews
 
 # Ranks, not alphabetical order: a supervisor sorting by level wants red cards together at one end.
@@ -37,12 +37,12 @@ SORTS: dict[str, ColumnElement[Any] | Mapped[Any]] = {
     "department": col(Department.code),
     "kind": col(Flag.kind),
     "status": case(_STAGE, value=col(Flag.status), else_=len(_STAGE)),
-    "case": col(Case.ref),
-    "power": col(Case.power_code),
+    "case": subject_ref(),
+    "power": subject_power(),
     "due": col(Flag.due_at),  # flags with no deadline last, either way
 }
-# Every kind a flag can have: the case rules', the review deadlines', the bad reviews'.
-KINDS = (*(r.kind for r in RULES), *escalation.KINDS, bad_reviews.OVERDUE)
+# Every kind a flag can have: the case rules', the review deadlines', the bad reviews', complaints'.
+KINDS = (*(r.kind for r in RULES), *escalation.KINDS, bad_reviews.OVERDUE, COMPLAINT)
 DEFAULT_SORT = "-detected"  # newest found first
 AGE_PRESETS = (1, 3, 7, 15, 30)  # days, offered on the page; any whole number works in the address
 MAX_AGE = 36_500
@@ -176,7 +176,7 @@ def parse_filter(
 @dataclass(frozen=True)
 class FlagRow:
     id: int
-    case_id: int
+    case_id: int | None  # None for a complaint's review, whose ``case`` is the complaint's number
     case: str
     department: str
     department_name: str
@@ -209,7 +209,7 @@ def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
 
 
 def _filtered(stmt: Select[Any], f: FlagFilter) -> Select[Any]:
-    """``stmt`` (joined to Case and Department) narrowed to ``f``."""
+    """``stmt`` (joined to the subject and Department) narrowed to ``f``."""
     if f.only_department is not None:
         stmt = stmt.where(col(Flag.department_id) == f.only_department)
     elif f.department:
@@ -221,7 +221,7 @@ def _filtered(stmt: Select[Any], f: FlagFilter) -> Select[Any]:
     if f.status in {s.value for s in FlagStatus}:
         stmt = stmt.where(col(Flag.status) == f.status)
     if f.power:
-        stmt = stmt.where(col(Case.power_code) == f.power)
+        stmt = stmt.where(subject_power() == f.power)
     if f.min_age is not None:
         stmt = stmt.where(col(Flag.detected_at) <= (f.now or utcnow()) - timedelta(days=f.min_age))
     if f.detected_from is not None:
@@ -232,9 +232,7 @@ def _filtered(stmt: Select[Any], f: FlagFilter) -> Select[Any]:
 
 
 def _joined(stmt: Select[Any]) -> Select[Any]:
-    return stmt.join(Case, col(Case.id) == Flag.case_id).join(
-        Department, col(Department.id) == Flag.department_id
-    )
+    return with_subject(stmt).join(Department, col(Department.id) == Flag.department_id)
 
 
 def _ordered(stmt: Select[Any], sort: str) -> Select[Any]:
@@ -248,10 +246,8 @@ def _ordered(stmt: Select[Any], sort: str) -> Select[Any]:
 
 
 def flag_select(f: FlagFilter) -> Select[Any]:
-    """Flags with their case and department, in ``f.sort``'s order (newest detected first)."""
-    stmt = _joined(
-        select(Flag, col(Case.ref), col(Case.power_code), col(Department.code), col(Department.name))
-    )
+    """Flags with their subject and department, in ``f.sort``'s order (newest detected first)."""
+    stmt = _joined(select(Flag, subject_ref(), subject_power(), col(Department.code), col(Department.name)))
     return _ordered(_filtered(stmt, f), f.sort)
 
 

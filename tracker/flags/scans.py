@@ -55,7 +55,7 @@ _aside_table = SetAside.__table__  # type: ignore[attr-defined]
 class Raised:
     """A flag a scan stored (for `tracker scheduler once` and the logs)."""
 
-    case_id: int
+    case_id: int | None  # None for a flag about a complaint, whose ``ref`` is its number
     ref: str
     kind: str
     level: str
@@ -177,7 +177,7 @@ AUDIT_FLAG_COLUMNS = ("id", "case", "case_id", "kind", "level", "step", "since",
 
 
 def record_flags(
-    db: Session, flags: Sequence[Mapping[Any, Any]], refs: dict[int, str], now: datetime
+    db: Session, flags: Sequence[Mapping[Any, Any]], refs: Mapping[int, str], now: datetime
 ) -> None:
     """One audit entry for the flags just raised, as a table (the scans raise thousands at once);
     last in the transaction, for it holds the log's head until the commit."""
@@ -186,7 +186,7 @@ def record_flags(
     rows = [
         [
             f["id"],
-            refs[f["case_id"]],
+            refs[f["case_id"]] if f["case_id"] is not None else "",  # a complaint's flag has no case
             f["case_id"],
             f["kind"],
             f["level"],

@@ -15,13 +15,14 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from powerlists.messages import N_
 from powerlists.models import Department
 from tracker.accounts.models import User
 from tracker.cases.models import Case
+from tracker.complaints.models import Complaint
 from tracker.db import begin_writing
 from tracker.flags.models import Flag, FlagAction, FlagStatus, ScanMark
 from tracker.flags.review import BY_ACTION, DEPARTMENT
@@ -52,6 +53,7 @@ ACTION_BODY_WITH_DEADLINE = N_(
 _flag = Flag.__table__  # type: ignore[attr-defined]
 _action = FlagAction.__table__  # type: ignore[attr-defined]
 _case = Case.__table__  # type: ignore[attr-defined]
+_complaint = Complaint.__table__  # type: ignore[attr-defined]
 _department = Department.__table__  # type: ignore[attr-defined]
 _user = User.__table__  # type: ignore[attr-defined]
 
@@ -74,7 +76,8 @@ def _flag_columns() -> list[Any]:
         _flag.c.kind,
         _flag.c.level,
         _flag.c.detected_at,
-        _case.c.ref,
+        # A complaint's review has no case: its tracking number stands in for the reference.
+        func.coalesce(_case.c.ref, _complaint.c.number).label("ref"),
         _department.c.name,
         _department.c.name_en,
     ]
@@ -110,7 +113,8 @@ def notify_new_flags(db: Session, settings: Settings, now: datetime) -> int:
     since = _since(db, NEW_FLAGS, now)
     query = (
         select(*_flag_columns())
-        .join(_case, _case.c.id == _flag.c.case_id)
+        .outerjoin(_case, _case.c.id == _flag.c.case_id)
+        .outerjoin(_complaint, _complaint.c.id == _flag.c.complaint_id)
         .outerjoin(_department, _department.c.id == _flag.c.department_id)
         # ix_flag_detected_at
         .where(_flag.c.detected_at > since, _flag.c.detected_at <= now)
@@ -149,7 +153,8 @@ def notify_flag_actions(db: Session, settings: Settings, now: datetime) -> int:
         )
         .select_from(_action)
         .join(_flag, _flag.c.id == _action.c.flag_id)
-        .join(_case, _case.c.id == _flag.c.case_id)
+        .outerjoin(_case, _case.c.id == _flag.c.case_id)
+        .outerjoin(_complaint, _complaint.c.id == _flag.c.complaint_id)
         .join(_user, _user.c.id == _action.c.actor_id)
         .outerjoin(_department, _department.c.id == _flag.c.department_id)
         # ix_flag_action_at

@@ -2,7 +2,9 @@
 
 score = 100 × Σ weightᵢ × rateᵢ ÷ Σ weightᵢ over the rates a department has (the on-time rates
 against the promised and the statutory limit, the share of confirmed violations rectified on
-time, and citizens' satisfaction; a rate with no cases behind it is left out with its weight).
+time, citizens' satisfaction, and the share of decided cases not met by an upheld complaint —
+decided cases less the period's upheld complaints, of the decided cases, never below 0; a rate
+with no cases behind it is left out with its weight).
 Bands and weights are thresholds an admin may change; each scorecard shows the values it was
 graded with.
 """
@@ -22,6 +24,7 @@ WEIGHTS = (
     ("on_time_statutory", "weight_on_time_statutory"),
     ("rectified_on_time", "weight_rectified"),
     ("satisfaction", "weight_satisfaction"),
+    ("complaint_free", "weight_complaints"),
 )
 
 

@@ -49,6 +49,9 @@ class CaseRollup(SQLModel, table=True):
     bad_reviews: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     bad_due: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     bad_on_time: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Complaints received this month (投诉), and of those, the ones whose review confirmed a violation.
+    complaints: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    complaints_upheld: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class OpenRollup(SQLModel, table=True):

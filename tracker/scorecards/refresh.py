@@ -1,9 +1,9 @@
 """Refreshing the rollups and the scorecards (the scheduler's hourly ``scorecards`` job).
 
-A month's rollup rows are recomputed whole from the cases and flags of that month and replaced in
-one transaction, so a refresh is idempotent and a stop loses nothing; the scorecards of every
-period containing a refreshed month (and the rolling twelve months) are then recomputed from the
-rollups alone.
+A month's rollup rows are recomputed whole from the cases, flags, ratings and complaints of that
+month and replaced in one transaction, so a refresh is idempotent and a stop loses nothing; the
+scorecards of every period containing a refreshed month (and the rolling twelve months) are then
+recomputed from the rollups alone.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, case, delete, func, select
 from sqlmodel import Session
 
 from powerlists.limits import Unit
@@ -23,9 +23,11 @@ from powerlists.models import PowerItem
 from tracker.bulk import insert_rows
 from tracker.calendar import WorkCalendar
 from tracker.cases.models import OPEN_CASES, Case, CaseStep
+from tracker.complaints.models import Complaint
 from tracker.db import begin_writing
 from tracker.deadlines import stored_suspensions, workdays_used
 from tracker.flags.models import Flag, FlagAction, FlagStatus, ScanMark
+from tracker.flags.subjects import COMPLAINT
 from tracker.ratings.models import BadReview, Level, Rating, RatingKind
 from tracker.scorecards.figures import COUNTS, OPEN_BUCKETS, combine
 from tracker.scorecards.grading import grade
@@ -48,6 +50,7 @@ _open: Table = OpenRollup.__table__  # type: ignore[attr-defined]
 _card: Table = Scorecard.__table__  # type: ignore[attr-defined]
 _rating: Table = Rating.__table__  # type: ignore[attr-defined]
 _review: Table = BadReview.__table__  # type: ignore[attr-defined]
+_complaint: Table = Complaint.__table__  # type: ignore[attr-defined]
 
 Key = tuple[int, str]  # (department_id, power_code)
 
@@ -118,6 +121,8 @@ def month_counts(
     )
     for d, c, n in db.execute(late_steps):
         counts[(d, c)].values["step_overruns"] = n
+    # The inner join leaves out the flags without a case (a complaint's review, and the flags raised
+    # about it): an upheld complaint counts once, as complaints_upheld, not again as a violation.
     flags = _flag.join(_case, _case.c.id == _flag.c.case_id)
     detected = _flag.c.detected_at >= start, _flag.c.detected_at < end
     by_level = select(_flag.c.department_id, code, _flag.c.level, func.count()).select_from(flags)
@@ -133,6 +138,7 @@ def month_counts(
         v.values["violations"] += 1
         v.values["rectified_on_time"] += f.id in on_time
     _rating_counts(db, counts, start, end, now)
+    _complaint_counts(db, counts, start, end)
     return counts
 
 
@@ -167,6 +173,36 @@ def _rating_counts(
             v["bad_on_time"] += rectified_at is not None and rectified_at <= due_at
 
 
+def _upheld() -> Any:
+    """Whether a complaint's review confirmed a violation (whenever it was decided)."""
+    return (
+        select(_flag.c.id)
+        .where(
+            _flag.c.complaint_id == _complaint.c.id,
+            _flag.c.kind == COMPLAINT,
+            _flag.c.status.in_(VIOLATION),
+        )
+        .exists()
+    )
+
+
+def _complaint_counts(db: Session, counts: dict[Key, _Counts], start: datetime, end: datetime) -> None:
+    """The month's complaints (by when they were received) and, of those, the upheld ones: a
+    complaint upheld months later still counts in the month it was received. A complaint about the
+    department in general has the power code '' (ALL_ITEMS): it counts in the department's whole
+    row only (see ``_rows``)."""
+    dept, code = _complaint.c.department_id, _complaint.c.power_code
+    query = (
+        select(dept, code, func.count(), func.sum(case((_upheld(), 1), else_=0)))
+        .where(_complaint.c.received_at >= start, _complaint.c.received_at < end)
+        .group_by(dept, code)
+    )
+    for d, c, n, upheld in db.execute(query):
+        v = counts[(d, c)].values
+        v["complaints"] += n
+        v["complaints_upheld"] += int(upheld or 0)
+
+
 def _rectified_on_time(db: Session, closed: list[int]) -> set[int]:
     """The closed violations whose accepted rectification was reported by its deadline."""
     if not closed:
@@ -191,11 +227,15 @@ def _rectified_on_time(db: Session, closed: list[int]) -> set[int]:
 
 
 def _rows(month: str, counts: dict[Key, _Counts]) -> list[dict[str, Any]]:
-    """Rollup rows per item and, summed, per department ('' for every item)."""
+    """Rollup rows per item and, summed, per department ('' for every item).
+
+    Counts keyed by ALL_ITEMS itself (complaints about no item) go into the department's whole
+    row alone: a row of their own would collide with it."""
     totals: dict[int, _Counts] = defaultdict(_Counts)
     for (department_id, _code), v in counts.items():
         totals[department_id].add(v)
-    keyed = [*counts.items(), *(((d, ALL_ITEMS), v) for d, v in totals.items())]
+    items = [(key, v) for key, v in counts.items() if key[1] != ALL_ITEMS]
+    keyed = [*items, *(((d, ALL_ITEMS), v) for d, v in totals.items())]
     return [
         {"department_id": d, "power_code": c, "month": month, **v.values, "workdays": v.workdays}
         for (d, c), v in keyed
@@ -319,10 +359,13 @@ def _rank(cards: list[dict[str, Any]], min_cases: int) -> None:
 
 
 def _touched_since(db: Session, since: datetime | None, tz: ZoneInfo, current: str) -> list[str]:
-    """The months whose cases or flags may have changed since ``since`` (all of them at first)."""
+    """The months whose cases, flags, ratings or complaints may have changed since ``since`` (all of
+    them at first)."""
     if since is None:
-        first = db.execute(select(func.min(_case.c.received_at))).scalar()
-        earliest = [first] if first else []
+        earliest = [
+            db.execute(select(func.min(_case.c.received_at))).scalar(),
+            db.execute(select(func.min(_complaint.c.received_at))).scalar(),
+        ]
     else:
         earliest = [
             db.execute(select(func.min(_case.c.received_at)).where(_case.c.last_event_at >= since)).scalar(),
@@ -337,6 +380,19 @@ def _touched_since(db: Session, since: datetime | None, tz: ZoneInfo, current: s
                 select(func.min(_rating.c.rated_at))
                 .select_from(_rating.join(_review, _review.c.rating_id == _rating.c.id))
                 .where((_review.c.rectified_at >= since) | (_review.c.due_at >= since))
+            ).scalar(),
+            db.execute(
+                select(func.min(_complaint.c.received_at)).where(_complaint.c.received_at >= since)
+            ).scalar(),
+            # A complaint's review decided since (upheld, or no longer): its received month changes.
+            db.execute(
+                select(func.min(_complaint.c.received_at))
+                .select_from(
+                    _complaint.join(_flag, _flag.c.complaint_id == _complaint.c.id).join(
+                        _action, _action.c.flag_id == _flag.c.id
+                    )
+                )
+                .where(_flag.c.kind == COMPLAINT, _action.c.at >= since)
             ).scalar(),
         ]
     starts = [month_key(e.astimezone(tz).date()) for e in earliest if e is not None]

@@ -8,28 +8,29 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import FormMultiDict, UploadFile
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session, col, select
 
 from powerlists.columns import utcnow
-from powerlists.models import Department
+from powerlists.models import Department, PowerItem
 from tracker.accounts.guards import current_user, roles
 from tracker.accounts.models import Role, User
 from tracker.accounts.scope import get_in_scope, visible_department
 from tracker.calendar_store import load_calendar
 from tracker.cases.models import Case, CaseEvent
 from tracker.cases.queries import timeline
+from tracker.complaints.handling import may_handle
+from tracker.complaints.intake import files_of
+from tracker.complaints.models import Complaint
 from tracker.db import begin_writing
 from tracker.exports.tables import csv_text, xlsx_bytes
 from tracker.flags.attachments import (
     ATTACHABLE_ACTIONS,
     MAX_FILES,
     AttachmentRefused,
-    Upload,
     attach,
     attachments_of,
 )
@@ -57,6 +58,7 @@ from tracker.web.forms import DB, FormData, text
 from tracker.web.language import request_language
 from tracker.web.pagination import DEFAULT_PER_PAGE, paginate_rows
 from tracker.web.runtime import runtime
+from tracker.web.uploads import NamedForm, form_uploads, read_form
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # An export is for a desk, not a data dump: the open-data exports (a later issue) stream the rest.
@@ -176,11 +178,27 @@ def _export_rows(
     )
 
 
-def _flag_context(db: Session, flag: Flag, user: User, tz: ZoneInfo) -> dict[str, Any]:
+def _subject(db: Session, flag: Flag, user: User, tz: ZoneInfo) -> dict[str, Any]:
+    """What the flag is about: the case and its timeline (the flagged step and the evidence
+    marked), or the complaint its review was opened for."""
+    if flag.case_id is None:
+        assert flag.complaint_id is not None  # a flag has a case or a complaint
+        complaint = db.get(Complaint, flag.complaint_id)
+        assert complaint is not None and complaint.id is not None
+        return {
+            "case": None,
+            "c": complaint,
+            "department": db.get(Department, complaint.department_id),
+            "item": db.get(PowerItem, complaint.power_item_id) if complaint.power_item_id else None,
+            "files": files_of(db, complaint.id),
+            "private": may_handle(user),
+        }
     case = db.get(Case, flag.case_id)
     assert case is not None
-    # The case's timeline, with the flagged step and the evidence marked.
-    story = timeline(db, case, load_calendar(db), tz, utcnow())
+    return {"case": case, "c": None, "t": timeline(db, case, load_calendar(db), tz, utcnow())}
+
+
+def _flag_context(db: Session, flag: Flag, user: User, tz: ZoneInfo) -> dict[str, Any]:
     evidence = (
         list(
             db.exec(select(CaseEvent).where(col(CaseEvent.id).in_(flag.evidence)).order_by(col(CaseEvent.at)))
@@ -191,10 +209,9 @@ def _flag_context(db: Session, flag: Flag, user: User, tz: ZoneInfo) -> dict[str
     steps = history(db, flag.id)  # type: ignore[arg-type]
     actions = [t.action for t in available(user, flag)]
     return {
+        **_subject(db, flag, user, tz),
         "flag": flag,
-        "case": case,
         "evidence": evidence,
-        "t": story,
         "flagged_step": flag.step,
         "evidence_ids": set(flag.evidence),
         "history": steps,
@@ -206,12 +223,13 @@ def _flag_context(db: Session, flag: Flag, user: User, tz: ZoneInfo) -> dict[str
 
 
 def _flag_dict(context: dict[str, Any]) -> dict[str, Any]:
-    flag, case = context["flag"], context["case"]
+    flag, case, complaint = context["flag"], context["case"], context["c"]
     return {
         "id": flag.id,
-        "case": case.ref,
-        "case_id": case.id,
-        "power": case.power_code,
+        "case": case.ref if case else None,
+        "case_id": case.id if case else None,
+        "complaint": complaint.number if complaint else None,
+        "power": case.power_code if case else complaint.power_code or None,
         "kind": flag.kind,
         "level": flag.level,
         "step": flag.step or None,
@@ -353,16 +371,6 @@ class FlagsController(Controller):
         return Redirect(_queue_url(f, page, per_page))
 
 
-async def _form(request: Request[Any, Any, Any]) -> FormMultiDict:
-    # A reply with files comes as multipart, every other action as a plain form: form() reads both.
-    return await request.form()
-
-
-def _uploads(form: FormMultiDict) -> list[Upload]:
-    # A file input left empty sends a part without a file name, which arrives as a plain string.
-    return [Upload(f.filename, f.file) for f in form.getall("files", []) if isinstance(f, UploadFile)]
-
-
 def review_controller(max_upload_bytes: int) -> type[Controller]:
     """Acting on a flag, with the upload routes' body limit: a reply or report may carry files."""
 
@@ -373,14 +381,17 @@ def review_controller(max_upload_bytes: int) -> type[Controller]:
         request_max_body_size = max_upload_bytes
 
         @post(
-            "/{flag_id:int}/act", name="flag_act", sync_to_thread=True, dependencies={"form": Provide(_form)}
+            "/{flag_id:int}/act",
+            name="flag_act",
+            sync_to_thread=True,
+            dependencies={"form": Provide(read_form)},
         )
         def take_action(
             self,
             request: Request[Any, Any, Any],
             db_session: DB,
             flag_id: FromPath[int],
-            form: NamedDependency[FormMultiDict],
+            form: NamedForm,
         ) -> Template | Redirect:
             user = _user(request)
             flag = get_in_scope(db_session, Flag, flag_id, user)
@@ -388,7 +399,7 @@ def review_controller(max_upload_bytes: int) -> type[Controller]:
             action, written = text(data, "action"), text(data, "text")
             settings = runtime(request).settings
             now = utcnow()
-            uploads = _uploads(form)
+            uploads = form_uploads(form)
             try:
                 record = act(
                     db_session,

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from tracker.accounts.csrf import FIELD as CSRF_FIELD
 from tracker.accounts.csrf import csrf_token
 from tracker.accounts.guards import current_user
+from tracker.complaints import names as complaint_names
 from tracker.flags.names import ACTION_NAMES, GRADE_NAMES, KIND_NAMES, LEVEL_NAMES, STATUS_NAMES
 from tracker.i18n import babel_locale, current_language, translations
 from tracker.notify.reading import unread_count
@@ -108,6 +109,11 @@ def _configure(engine: JinjaTemplateEngine) -> None:
             "status": STATUS_NAMES,
             "action": ACTION_NAMES,
             "grade": GRADE_NAMES,
+        },
+        complaint_names={
+            "status": complaint_names.STATUS_NAMES,
+            "stage": complaint_names.STAGE_NAMES,
+            "help": complaint_names.STAGE_HELP,
         },
         rating_names={
             "level": rating.LEVEL_NAMES,

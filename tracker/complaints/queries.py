@@ -1,0 +1,75 @@
+"""The complaints queue: one query for the page and its JSON twin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlmodel import col
+
+from powerlists.models import Department
+from tracker.complaints.models import Complaint, ComplaintStatus
+from tracker.flags.models import Flag
+from tracker.flags.subjects import COMPLAINT
+
+STATUSES = tuple(s.value for s in ComplaintStatus)
+
+
+def complaint_list(
+    *, only_department: int | None, department_id: int | None, status: str, overdue: bool, now: datetime
+) -> Select[Any]:
+    """Complaints with their department and review flag, newest first.
+
+    A department's operators (``only_department``) see only the complaints accepted about it.
+    """
+    stmt = (
+        select(Complaint, Department, Flag)
+        .join(Department, col(Department.id) == Complaint.department_id)
+        .outerjoin(Flag, (col(Flag.complaint_id) == Complaint.id) & (col(Flag.kind) == COMPLAINT))
+        .order_by(col(Complaint.received_at).desc(), col(Complaint.id).desc())
+    )
+    if only_department is not None:
+        stmt = stmt.where(
+            col(Complaint.department_id) == only_department, col(Complaint.status) == ComplaintStatus.accepted
+        )
+    elif department_id is not None:
+        stmt = stmt.where(col(Complaint.department_id) == department_id)
+    if status in STATUSES:
+        stmt = stmt.where(col(Complaint.status) == status)
+    if overdue:
+        # Not handled by the deadline: still waiting past it, or handled after it.
+        stmt = stmt.where(
+            (col(Complaint.handle_by) < now)
+            & (
+                (col(Complaint.status) == ComplaintStatus.received)
+                | (col(Complaint.handled_at) > col(Complaint.handle_by))
+            )
+        )
+    return stmt
+
+
+def as_dict(
+    complaint: Complaint, department: Department, flag: Flag | None, *, private: bool
+) -> dict[str, Any]:
+    """A complaint as the JSON twin shows it; ``private`` adds what only supervisors read."""
+    found: dict[str, Any] = {
+        "id": complaint.id,
+        "number": complaint.number,
+        "department": department.code,
+        "power": complaint.power_code or None,
+        "case_ref": complaint.case_ref or None,
+        "happened_on": complaint.happened_on.isoformat(),
+        "what": complaint.what,
+        "status": complaint.status,
+        "received_at": complaint.received_at.isoformat(),
+        "handle_by": complaint.handle_by.isoformat(),
+        "handled_at": complaint.handled_at.isoformat() if complaint.handled_at else None,
+        "reason": complaint.reason,
+        "overdue_at": complaint.overdue_at.isoformat() if complaint.overdue_at else None,
+        "flag": flag.id if flag else None,
+        "review_status": flag.status if flag else None,
+    }
+    if private:
+        found["contact"] = complaint.contact
+    return found

@@ -1,0 +1,186 @@
+"""The complaints workbench: supervisors accept or decline each complaint; a department's operators
+read the complaints accepted about it (without the complainant's contact details)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery
+from litestar.response import File, Redirect, Template
+from sqlmodel import Session, select
+
+from powerlists.columns import utcnow
+from powerlists.departments import by_code
+from powerlists.models import Department, PowerItem
+from tracker.accounts.guards import current_user, roles
+from tracker.accounts.models import Role, User
+from tracker.accounts.scope import visible_department
+from tracker.complaints import handling
+from tracker.complaints.intake import files_of
+from tracker.complaints.models import Complaint, ComplaintFile
+from tracker.complaints.queries import STATUSES, as_dict, complaint_list
+from tracker.db import begin_writing
+from tracker.flags.attachments import TYPES, stored_path
+from tracker.i18n import gettext as _
+from tracker.web.flash import flash
+from tracker.web.forms import DB, FormData, text
+from tracker.web.pagination import paginate_rows
+from tracker.web.runtime import runtime
+
+log = logging.getLogger("tracker.web")
+PRIVATE = {"cache-control": "no-store"}
+
+
+def _user(request: Request[Any, Any, Any]) -> User:
+    user = current_user(request)
+    assert user is not None  # guarded
+    return user
+
+
+def _visible(db: Session, complaint_id: int, user: User) -> Complaint:
+    """The complaint, or 404 for one this user may not see (as for another department's flag)."""
+    complaint = db.get(Complaint, complaint_id)
+    if complaint is None or not handling.may_see(user, complaint):
+        raise NotFoundException()
+    return complaint
+
+
+class ComplaintsController(Controller):
+    path = "/complaints"
+    guards = [roles(Role.admin, Role.supervisor, Role.operator)]
+    include_in_schema = False
+
+    @get("/", name="complaints", sync_to_thread=True)
+    def index(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DB,
+        department: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        overdue: FromQuery[str] = "",
+        page: FromQuery[int] = 1,
+        format: FromQuery[str] = "html",
+    ) -> Response[Any]:
+        user = _user(request)
+        only = visible_department(user)
+        chosen = by_code(db_session, department) if department and only is None else None
+        stmt = complaint_list(
+            only_department=only,
+            department_id=chosen.id if chosen else None,
+            status=status,
+            overdue=overdue == "1",
+            now=utcnow(),
+        )
+        found = paginate_rows(db_session, stmt, page)
+        if format == "json":
+            private = handling.may_handle(user)
+            items = [as_dict(c, d, f, private=private) for c, d, f in found.items]
+            return Response({**found.as_dict(), "items": items}, headers=PRIVATE)
+        return Template(
+            "complaints/index.html",
+            context={
+                "page": found,
+                "department": department,
+                "status": status,
+                "overdue": overdue == "1",
+                "statuses": STATUSES,
+                "departments": []
+                if only is not None
+                else db_session.exec(select(Department).order_by(Department.code)).all(),
+                "now": utcnow(),
+            },
+            headers=PRIVATE,
+        )
+
+    @get("/{complaint_id:int}", name="complaint", sync_to_thread=True)
+    def detail(
+        self, request: Request[Any, Any, Any], db_session: DB, complaint_id: FromPath[int]
+    ) -> Template:
+        return self._page(request, db_session, complaint_id, "", "", 200)
+
+    def _page(
+        self,
+        request: Request[Any, Any, Any],
+        db: Session,
+        complaint_id: int,
+        error: str,
+        written: str,
+        status: int,
+    ) -> Template:
+        user = _user(request)
+        complaint = _visible(db, complaint_id, user)
+        assert complaint.id is not None
+        return Template(
+            "complaints/detail.html",
+            context={
+                "c": complaint,
+                "department": db.get(Department, complaint.department_id),
+                "item": db.get(PowerItem, complaint.power_item_id) if complaint.power_item_id else None,
+                "files": files_of(db, complaint.id),
+                "flag": handling.review_of(db, complaint.id),
+                "outcome": handling.outcome(db, complaint),
+                "can_handle": handling.may_handle(user) and complaint.status == "received",
+                "private": handling.may_handle(user),
+                "error": error,
+                "text": written,
+            },
+            status_code=status,
+            headers=PRIVATE,
+        )
+
+    @post("/{complaint_id:int}/handle", name="complaint_handle", sync_to_thread=True)
+    def handle(
+        self, request: Request[Any, Any, Any], db_session: DB, complaint_id: FromPath[int], data: FormData
+    ) -> Template | Redirect:
+        user = _user(request)
+        if not handling.may_handle(user):
+            raise PermissionDeniedException()
+        begin_writing(db_session)  # two supervisors deciding at once: the second sees the first's decision
+        complaint = _visible(db_session, complaint_id, user)
+        db_session.refresh(complaint)
+        decision, written = text(data, "decision"), text(data, "text")
+        now = utcnow()
+        try:
+            if decision == "accept":
+                flag = handling.accept(db_session, complaint, user, written, now=now)
+                db_session.commit()
+                flash(request, "success", _("Accepted: the review is open on flag #%(flag)s.", flag=flag.id))
+                return Redirect(f"/flags/{flag.id}")
+            if decision == "decline":
+                handling.decline(db_session, complaint, user, written, now=now)
+                db_session.commit()
+                flash(request, "success", _("Declined. The complainant can read your reason."))
+                return Redirect(f"/complaints/{complaint_id}")
+            raise handling.HandlingRefused(_("Choose to accept or to decline the complaint."))
+        except handling.HandlingRefused as exc:
+            db_session.rollback()
+            return self._page(request, db_session, complaint_id, _(exc.message, **exc.args_), written, 400)
+
+    @get("/{complaint_id:int}/files/{file_id:int}", name="complaint_file", sync_to_thread=True)
+    def download(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DB,
+        complaint_id: FromPath[int],
+        file_id: FromPath[int],
+    ) -> File:
+        complaint = _visible(db_session, complaint_id, _user(request))
+        found = db_session.get(ComplaintFile, file_id)
+        if found is None or found.complaint_id != complaint.id:
+            raise NotFoundException()
+        path = stored_path(runtime(request).settings.data_dir, found)
+        if not path.is_file():
+            log.error("file %s of complaint %s: %s is missing", found.id, complaint.id, path)
+            raise NotFoundException()
+        kind = TYPES[found.content_type]
+        return File(
+            path=path,
+            # A name and a type of our choosing: the complainant's name and claimed type are never echoed.
+            filename=f"complaint-{complaint.number}-file-{found.id}.{kind.extension}",
+            media_type=kind.content_type,
+            content_disposition_type="attachment",
+            headers={"x-content-type-options": "nosniff", "cache-control": "private, no-store"},
+        )
