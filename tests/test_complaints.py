@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from tests.conftest import Cast, csrf_from
@@ -285,6 +286,8 @@ def test_a_supervisor_accepts_on_the_complaint_page_and_lands_on_the_review(
     complaint, _secret = filed(db, listed, tmp_path, contact="13812345678")
     page = as_supervisor.get(f"/complaints/{complaint.id}")
     assert page.status_code == 200 and "13812345678" in page.text and WHAT in page.text
+    twin = as_supervisor.get(f"/complaints/{complaint.id}", params={"format": "json"}).json()
+    assert (twin["contact"], twin["status"], twin["flag"]) == ("13812345678", "received", None)
     token = csrf_from(page.text)
     empty = as_supervisor.post(
         f"/complaints/{complaint.id}/handle", data={"decision": "decline", "text": "", "csrf_token": token}
@@ -346,7 +349,11 @@ def test_a_department_sees_only_complaints_accepted_about_it_and_never_the_conta
     download = as_op_a.get(f"/complaints/{accepted.id}/files/{stored.id}")
     assert download.status_code == 200 and download.content == PNG
     assert download.headers["content-disposition"].startswith("attachment")
+    twin = as_op_a.get(f"/complaints/{accepted.id}", params={"format": "json"}).json()
+    assert twin["number"] == accepted.number and "contact" not in twin
+    assert [f["url"] for f in twin["files"]] == [f"/complaints/{accepted.id}/files/{stored.id}"]
     assert as_op_b.get(f"/complaints/{accepted.id}").status_code == 404
+    assert as_op_b.get(f"/complaints/{accepted.id}", params={"format": "json"}).status_code == 404
     assert as_op_b.get(f"/complaints/{accepted.id}/files/{stored.id}").status_code == 404
     assert as_op_b.get(f"/flags/{flag.id}").status_code == 404
     assert as_op_b.get("/complaints/", params={"format": "json"}).json()["items"] == []
@@ -451,3 +458,33 @@ def test_attachments_of_a_complaint_are_checked_as_the_supervisions_are(
         )
     db.rollback()
     assert complaints(db) == [] and [p for p in (tmp_path / "attachments").rglob("*") if p.is_file()] == []
+
+
+def test_the_downloads_share_the_queue_and_its_scope_and_write_text_never_formulas(
+    db: Session,
+    listed: Cast,
+    tmp_path: Path,
+    as_supervisor: TestClient[Litestar],
+    as_op_a: TestClient[Litestar],
+) -> None:
+    waiting, _ = filed(
+        db, listed, tmp_path, contact="13812345678", what='=HYPERLINK("http://evil","点此")收费不开票'
+    )
+    accepted, _ = filed(db, listed, tmp_path, contact="a@b.cn")
+    handling.accept(db, accepted, listed.supervisor, "", now=NOW)
+    db.commit()
+    full = as_supervisor.get("/complaints/export", params={"format": "csv"})
+    assert full.status_code == 200 and full.headers["content-disposition"].endswith('complaints.csv"')
+    lines = full.text.splitlines()
+    assert len(lines) == 3 and "13812345678" in full.text and "a@b.cn" in full.text
+    assert "'=HYPERLINK" in full.text  # the CSV formula guard
+    book = as_supervisor.get("/complaints/export", params={"format": "xlsx", "status": "received"})
+    sheet = load_workbook(io.BytesIO(book.content)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert all(cell.data_type != "f" for cell in cells)
+    assert waiting.number in [c.value for c in cells] and accepted.number not in [c.value for c in cells]
+    own = as_op_a.get("/complaints/export", params={"format": "json"})
+    names = [f["name"] for f in own.json()["fields"]]
+    assert "contact" not in names
+    assert [dict(zip(names, r, strict=True))["number"] for r in own.json()["rows"]] == [accepted.number]
+    assert as_supervisor.get("/complaints/export", params={"format": "pdf"}).status_code == 400

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,8 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.browser.installed import AXE
+from tests.test_attachments import PNG
+from tracker.db import make_engine
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -32,10 +35,17 @@ PUBLIC_PAGES = (
     "/transparency",
     "/open-data",
     "/rate",
+    "/complain",
+    "/complain/status",
     "/login",
 )
 SERIOUS = ("serious", "critical")
 PHONE = {"width": 375, "height": 667}
+# Where the status page says a complaint waits for the supervisors (complaint_names.stage).
+RECEIVED = {
+    "zh-CN": "已收到，等待监察人员决定是否受理",
+    "en": "Received, waiting for the supervisors' decision",
+}
 
 
 def html_lang(page: Page) -> str:
@@ -241,6 +251,91 @@ def test_an_applicant_rates_a_service_on_a_phone_and_sees_the_comment_masked(
     page.fill("#f-code", rating_code)
     page.click("form button[type=submit]")
     assert page.locator(".flash-error").count() == 1 and page.locator("input[name=level]").count() == 0
+
+
+def complaint_files(site_home: Path, number: str) -> list[tuple[str, int]]:
+    """The names and sizes of the files the server stored with complaint ``number``."""
+    from sqlmodel import Session, col, select
+
+    from tracker.complaints.models import Complaint, ComplaintFile
+
+    engine = make_engine(f"sqlite:///{site_home / 'demo.db'}")
+    try:
+        with Session(engine) as db:
+            rows = db.exec(
+                select(ComplaintFile.original_name, ComplaintFile.size)
+                .join(Complaint, col(Complaint.id) == ComplaintFile.complaint_id)
+                .where(Complaint.number == number)
+            ).all()
+    finally:
+        engine.dispose()
+    return [(name, size) for name, size in rows]
+
+
+@pytest.mark.parametrize(
+    ("language", "address", "receipt"),
+    [
+        pytest.param("zh-CN", "198.51.100.21", "收据.png", id="zh-CN"),
+        pytest.param("en", "198.51.100.22", "receipt.png", id="en"),
+    ],
+)
+def test_a_citizen_files_a_complaint_with_a_photo_on_a_phone_and_follows_it_with_the_secret(
+    new_page: Callable[..., Page],
+    shot: Shot,
+    tmp_path: Path,
+    site_home: Path,
+    language: str,
+    address: str,
+    receipt: str,
+) -> None:
+    # Each run files from an address of its own (uvicorn trusts X-Forwarded-For from loopback),
+    # so that these filings never use up another test's allowance of complaints per address.
+    page = new_page(
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        java_script_enabled=False,
+        extra_http_headers={"X-Forwarded-For": address},
+    )
+    photo = tmp_path / receipt
+    photo.write_bytes(PNG)
+    page.goto(f"/lang/{language}?next=/complain")
+    page.wait_for_url("**/complain")
+    assert html_lang(page) == language
+    fits_the_phone(page)
+    shot(page, "form")
+
+    page.select_option("#f-department", DEPARTMENT)
+    page.fill("#f-happened_on", (date.today() - timedelta(days=3)).isoformat())
+    page.fill(
+        "#f-what",
+        "窗口要求另交200元加急费，清单上没有这项收费。"
+        if language == "zh-CN"
+        else "The counter asked for a 200 yuan rush fee the list does not have.",
+    )
+    page.set_input_files("#f-files", photo)
+    shot(page, "filled")
+    page.click("form button[type=submit]")
+    page.locator("code.secret").first.wait_for()  # the answer has the form's address: wait for it
+    number, secret = (s.strip() for s in page.locator("code.secret").all_inner_texts())
+    assert re.fullmatch(r"TS\d{8}-\d{6}", number), number
+    assert secret and secret != number
+    assert page.locator(".flash-success").count() == 1
+    assert complaint_files(site_home, number) == [(receipt, len(PNG))]
+    fits_the_phone(page)
+    shot(page, "filed")
+
+    # Later, from the written-down number and secret, typed as from a slip of paper.
+    page.goto("/complain/status")
+    fits_the_phone(page)
+    page.fill("#f-number", number)
+    page.fill("#f-secret", secret.lower().replace("-", " "))
+    page.click("form button[type=submit]")
+    assert page.inner_text("dl.facts strong") == RECEIVED[language]
+    assert number in page.inner_text("h1")
+    assert secret not in page.content()
+    fits_the_phone(page)
+    shot(page, "status")
 
 
 @pytest.mark.parametrize("path", ["/", f"/departments/{DEPARTMENT}"])

@@ -200,15 +200,7 @@ def file_complaint(
     db.add(complaint)
     db.flush()
     files = [
-        ComplaintFile(
-            complaint_id=complaint.id,  # type: ignore[arg-type]
-            original_name=f.name,
-            content_type=f.content_type,
-            size=f.size,
-            sha256=f.sha256,
-            storage_key=f.key,
-            created_at=now,
-        )
+        ComplaintFile(complaint_id=complaint.id, created_at=now, **f.columns())  # type: ignore[arg-type]
         for f in store_uploads(db, uploads, data_dir=data_dir, max_bytes=max_bytes, max_files=MAX_FILES)
     ]
     db.add_all(files)

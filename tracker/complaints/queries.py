@@ -47,29 +47,3 @@ def complaint_list(
             )
         )
     return stmt
-
-
-def as_dict(
-    complaint: Complaint, department: Department, flag: Flag | None, *, private: bool
-) -> dict[str, Any]:
-    """A complaint as the JSON twin shows it; ``private`` adds what only supervisors read."""
-    found: dict[str, Any] = {
-        "id": complaint.id,
-        "number": complaint.number,
-        "department": department.code,
-        "power": complaint.power_code or None,
-        "case_ref": complaint.case_ref or None,
-        "happened_on": complaint.happened_on.isoformat(),
-        "what": complaint.what,
-        "status": complaint.status,
-        "received_at": complaint.received_at.isoformat(),
-        "handle_by": complaint.handle_by.isoformat(),
-        "handled_at": complaint.handled_at.isoformat() if complaint.handled_at else None,
-        "reason": complaint.reason,
-        "overdue_at": complaint.overdue_at.isoformat() if complaint.overdue_at else None,
-        "flag": flag.id if flag else None,
-        "review_status": flag.status if flag else None,
-    }
-    if private:
-        found["contact"] = complaint.contact
-    return found

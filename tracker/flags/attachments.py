@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
@@ -141,6 +141,16 @@ class StoredFile:
     sha256: str
     key: str
 
+    def columns(self) -> dict[str, Any]:
+        """The columns every table of stored files has (``Attachment``, ``ComplaintFile``)."""
+        return {
+            "original_name": self.name,
+            "content_type": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "storage_key": self.key,
+        }
+
 
 def store_uploads(
     db: Session, uploads: Sequence[Upload], *, data_dir: Path, max_bytes: int, max_files: int = MAX_FILES
@@ -183,13 +193,9 @@ def attach(
     rows = [
         Attachment(
             action_id=record.id,  # type: ignore[arg-type]
-            original_name=f.name,
-            content_type=f.content_type,
-            size=f.size,
-            sha256=f.sha256,
-            storage_key=f.key,
             uploaded_by=user.id,  # type: ignore[arg-type]
             created_at=now,
+            **f.columns(),
         )
         for f in store_uploads(db, uploads, data_dir=data_dir, max_bytes=max_bytes)
     ]

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
@@ -108,10 +108,11 @@ def check_deadlines(db: Session, now: datetime, tz: ZoneInfo, settings: Settings
 
 
 def _not_raised_yet(deadline: Deadline, origin: Any) -> ColumnElement[bool]:
-    """No flag of the deadline's kind about ``origin`` yet (a lookup on the flags' unique key)."""
+    """No flag of the deadline's kind about ``origin`` yet (a lookup on one of the flags' unique
+    keys: the case's, or the complaint's for a complaint's review, whose case is NULL)."""
     derived = aliased(Flag)
     return ~exists().where(
-        col(derived.case_id).is_not_distinct_from(origin.case_id),
+        or_(col(derived.case_id) == origin.case_id, col(derived.complaint_id) == origin.complaint_id),
         col(derived.kind) == deadline.raises,
         col(derived.step) == origin.step,
         col(derived.origin_id) == origin.id,

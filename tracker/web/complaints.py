@@ -4,10 +4,11 @@ read the complaints accepted about it (without the complainant's contact details
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Template
 from sqlmodel import Session, select
@@ -21,8 +22,10 @@ from tracker.accounts.scope import visible_department
 from tracker.complaints import handling
 from tracker.complaints.intake import files_of
 from tracker.complaints.models import Complaint, ComplaintFile
-from tracker.complaints.queries import STATUSES, as_dict, complaint_list
+from tracker.complaints.queries import STATUSES, complaint_list
 from tracker.db import begin_writing
+from tracker.exports.complaints import EXPORT_LIMIT, complaint_rows, fields
+from tracker.exports.tables import FORMATS, MEDIA_TYPES, table_bytes
 from tracker.flags.attachments import TYPES, stored_path
 from tracker.i18n import gettext as _
 from tracker.web.flash import flash
@@ -48,6 +51,26 @@ def _visible(db: Session, complaint_id: int, user: User) -> Complaint:
     return complaint
 
 
+def _query(db: Session, user: User, department: str, status: str, overdue: str) -> Any:
+    """The workbench's one query, for the page, its JSON twin and the downloads."""
+    only = visible_department(user)
+    chosen = by_code(db, department) if department and only is None else None
+    return complaint_list(
+        only_department=only,
+        department_id=chosen.id if chosen else None,
+        status=status,
+        overdue=overdue == "1",
+        now=utcnow(),
+    )
+
+
+def _items(request: Request[Any, Any, Any], user: User, rows: Iterable[Any]) -> list[dict[str, Any]]:
+    private = handling.may_handle(user)
+    names = [f.name for f in fields(private)]
+    found = complaint_rows(rows, runtime(request).settings.tz, private=private, now=utcnow())
+    return [dict(zip(names, row, strict=True)) for row in found]
+
+
 class ComplaintsController(Controller):
     path = "/complaints"
     guards = [roles(Role.admin, Role.supervisor, Role.operator)]
@@ -66,19 +89,10 @@ class ComplaintsController(Controller):
     ) -> Response[Any]:
         user = _user(request)
         only = visible_department(user)
-        chosen = by_code(db_session, department) if department and only is None else None
-        stmt = complaint_list(
-            only_department=only,
-            department_id=chosen.id if chosen else None,
-            status=status,
-            overdue=overdue == "1",
-            now=utcnow(),
-        )
+        stmt = _query(db_session, user, department, status, overdue)
         found = paginate_rows(db_session, stmt, page)
         if format == "json":
-            private = handling.may_handle(user)
-            items = [as_dict(c, d, f, private=private) for c, d, f in found.items]
-            return Response({**found.as_dict(), "items": items}, headers=PRIVATE)
+            return Response({**found.as_dict(), "items": _items(request, user, found.items)}, headers=PRIVATE)
         return Template(
             "complaints/index.html",
             context={
@@ -95,11 +109,62 @@ class ComplaintsController(Controller):
             headers=PRIVATE,
         )
 
+    @get("/export", name="complaints_export", sync_to_thread=True)
+    def export(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DB,
+        department: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        overdue: FromQuery[str] = "",
+        format: FromQuery[str] = "xlsx",
+    ) -> Response[bytes]:
+        if format not in FORMATS:
+            raise ValidationException(_("Choose xlsx, csv or json."))
+        user = _user(request)
+        stmt = _query(db_session, user, department, status, overdue).limit(EXPORT_LIMIT)
+        private = handling.may_handle(user)
+        rows = complaint_rows(
+            db_session.execute(stmt), runtime(request).settings.tz, private=private, now=utcnow()
+        )
+        body = table_bytes(format, _("Complaints"), fields(private), rows, _)
+        return Response(
+            body,
+            media_type=MEDIA_TYPES[format],
+            headers={
+                "content-disposition": f'attachment; filename="complaints.{format}"',
+                "cache-control": "no-store",
+            },
+        )
+
     @get("/{complaint_id:int}", name="complaint", sync_to_thread=True)
     def detail(
-        self, request: Request[Any, Any, Any], db_session: DB, complaint_id: FromPath[int]
-    ) -> Template:
-        return self._page(request, db_session, complaint_id, "", "", 200)
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DB,
+        complaint_id: FromPath[int],
+        format: FromQuery[str] = "html",
+    ) -> Response[Any]:
+        if format != "json":
+            return self._page(request, db_session, complaint_id, "", "", 200)
+        user = _user(request)
+        complaint = _visible(db_session, complaint_id, user)
+        assert complaint.id is not None
+        flag = handling.review_of(db_session, complaint.id)
+        [found] = _items(
+            request, user, [(complaint, db_session.get(Department, complaint.department_id), flag)]
+        )
+        found["files"] = [
+            {
+                "id": f.id,
+                "name": f.original_name,
+                "type": f.content_type,
+                "size": f.size,
+                "url": f"/complaints/{complaint.id}/files/{f.id}",
+            }
+            for f in files_of(db_session, complaint.id)
+        ]
+        return Response(found, headers=PRIVATE)
 
     def _page(
         self,
@@ -138,9 +203,10 @@ class ComplaintsController(Controller):
         user = _user(request)
         if not handling.may_handle(user):
             raise PermissionDeniedException()
-        begin_writing(db_session)  # two supervisors deciding at once: the second sees the first's decision
+        begin_writing(db_session)  # SQLite: two supervisors deciding at once queue up
         complaint = _visible(db_session, complaint_id, user)
-        db_session.refresh(complaint)
+        # PostgreSQL: the row is locked, so the second of two decisions sees the first one's status.
+        db_session.refresh(complaint, with_for_update=True)
         decision, written = text(data, "decision"), text(data, "text")
         now = utcnow()
         try:
