@@ -24,9 +24,11 @@ from tracker.calendar import OFFICIAL
 from tracker.complaints import handling
 from tracker.complaints.intake import ComplaintRefused, file_complaint, find, secret_digest
 from tracker.complaints.models import Complaint, ComplaintFile, ComplaintStatus
+from tracker.exports import flags as flag_export
 from tracker.flags import escalation
 from tracker.flags.attachments import AttachmentRefused, Upload
 from tracker.flags.models import Flag, FlagStatus
+from tracker.flags.queries import FlagFilter
 from tracker.notify.flag_events import notify_flag_actions
 from tracker.notify.models import Notification
 from tracker.settings import Settings
@@ -488,3 +490,16 @@ def test_the_downloads_share_the_queue_and_its_scope_and_write_text_never_formul
     assert "contact" not in names
     assert [dict(zip(names, r, strict=True))["number"] for r in own.json()["rows"]] == [accepted.number]
     assert as_supervisor.get("/complaints/export", params={"format": "pdf"}).status_code == 400
+
+
+def test_an_upheld_complaint_is_in_the_supervisors_export_but_not_in_the_public_violations(
+    db: Session, listed: Cast, tmp_path: Path
+) -> None:
+    complaint, _ = filed(db, listed, tmp_path, power="XK-1")
+    flag = handling.accept(db, complaint, listed.supervisor, "", now=NOW)
+    db.commit()
+    do(db, flag, "confirm", listed.supervisor, "属实")
+    everything = FlagFilter(tz=SHANGHAI)
+    [row] = list(flag_export.flag_rows(db, everything, SHANGHAI))
+    assert row[:5] == (listed.dept_a.code, complaint.number, "XK-1", "complaint", "yellow")
+    assert list(flag_export.violation_rows(db, everything, SHANGHAI)) == []

@@ -17,10 +17,10 @@ from sqlmodel import Session
 
 from powerlists.messages import N_
 from powerlists.models import Department
-from tracker.cases.models import Case
 from tracker.exports.tables import Field
 from tracker.flags.models import Flag, FlagAction, FlagStatus
 from tracker.flags.queries import FlagFilter, flag_select
+from tracker.flags.subjects import subject_power, subject_ref
 
 CHUNK = 2_000
 # What a supervisor confirmed as a violation, whatever has happened to it since.
@@ -28,7 +28,6 @@ VIOLATIONS = (FlagStatus.confirmed.value, FlagStatus.rectification_submitted.val
 
 _flag: Table = Flag.__table__  # type: ignore[attr-defined]
 _action: Table = FlagAction.__table__  # type: ignore[attr-defined]
-_case: Table = Case.__table__  # type: ignore[attr-defined]
 _department: Table = Department.__table__  # type: ignore[attr-defined]
 
 FIELDS: tuple[Field, ...] = (
@@ -81,7 +80,7 @@ FIELDS: tuple[Field, ...] = (
 )
 
 
-def _export_select(f: FlagFilter, statuses: Collection[str]) -> Select[Any]:
+def _export_select(f: FlagFilter, statuses: Collection[str], *, cases_only: bool = False) -> Select[Any]:
     """The queue's query for ``f`` (same filter, same order), as the export's plain columns."""
     rectify_by = (
         select(_action.c.due_at)
@@ -97,8 +96,8 @@ def _export_select(f: FlagFilter, statuses: Collection[str]) -> Select[Any]:
     )
     query = flag_select(f).with_only_columns(
         _department.c.code,
-        _case.c.ref,
-        _case.c.power_code,
+        subject_ref(),
+        subject_power(),
         _flag.c.kind,
         _flag.c.level,
         _flag.c.step,
@@ -111,6 +110,8 @@ def _export_select(f: FlagFilter, statuses: Collection[str]) -> Select[Any]:
     )
     if statuses:
         query = query.where(_flag.c.status.in_(list(statuses)))
+    if cases_only:
+        query = query.where(_flag.c.case_id.is_not(None))
     return query.execution_options(stream_results=True, yield_per=CHUNK)
 
 
@@ -119,10 +120,11 @@ def _local(value: datetime | None, tz: ZoneInfo) -> datetime | None:
 
 
 def flag_rows(
-    db: Session, f: FlagFilter, tz: ZoneInfo, statuses: Collection[str] = ()
+    db: Session, f: FlagFilter, tz: ZoneInfo, statuses: Collection[str] = (), *, cases_only: bool = False
 ) -> Iterator[tuple[object, ...]]:
-    """The export rows (in the order of FIELDS) of the flags ``f`` selects, narrowed to ``statuses``."""
-    for row in db.execute(_export_select(f, statuses)):
+    """The export rows (in the order of FIELDS) of the flags ``f`` selects, narrowed to ``statuses``
+    (and to flags about cases: a complaint's review is published only as a count on the scorecards)."""
+    for row in db.execute(_export_select(f, statuses, cases_only=cases_only)):
         code, ref, power, kind, level, step, since, detected, status, rectify_by, closed_at = row
         yield (
             code,
@@ -140,5 +142,6 @@ def flag_rows(
 
 
 def violation_rows(db: Session, f: FlagFilter, tz: ZoneInfo) -> Iterator[tuple[object, ...]]:
-    """Confirmed violations only: what /open-data publishes."""
-    return flag_rows(db, f, tz, VIOLATIONS)
+    """Confirmed violations in cases only: what /open-data publishes. Complaints are published as
+    the counts on the scorecards, as the public pages show them."""
+    return flag_rows(db, f, tz, VIOLATIONS, cases_only=True)
