@@ -503,3 +503,12 @@ def test_an_upheld_complaint_is_in_the_supervisors_export_but_not_in_the_public_
     [row] = list(flag_export.flag_rows(db, everything, SHANGHAI))
     assert row[:5] == (listed.dept_a.code, complaint.number, "XK-1", "complaint", "yellow")
     assert list(flag_export.violation_rows(db, everything, SHANGHAI)) == []
+
+
+def test_a_complaint_handled_before_the_notice_goes_out_needs_no_notice(
+    db: Session, listed: Cast, tmp_path: Path
+) -> None:
+    handled, _ = filed(db, listed, tmp_path)
+    handling.decline(db, handled, listed.supervisor, "不予受理", now=NOW)
+    db.commit()
+    assert handling.announce(db, NOW + timedelta(minutes=1)) == 0

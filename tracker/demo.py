@@ -210,18 +210,30 @@ def build_demo(
     progress(f"power lists: {published} published, {len(CITY_DEPARTMENTS) - published} already there")
     if cases:
         from tracker.demo_cases import build_demo_cases  # the case generator needs the lists above
+        from tracker.demo_complaints import build_demo_complaints  # it imports this module
 
         build_demo_cases(engine, tz, progress)
+        complaints = build_demo_complaints(engine, tz, progress)
         if size == "large":
             from tracker.demo_bulk import build_bulk_cases
 
             build_bulk_cases(engine, tz, total=large_cases, progress=progress)
-        refreshed = _refresh_scorecards(engine, tz)
+        refreshed = refresh_demo_scorecards(engine, tz, complaints.months)
         progress(f"scorecards: {len(refreshed.months)} months, {refreshed.scorecards} scorecards")
     return accounts
 
 
-def _refresh_scorecards(engine: Engine, tz: ZoneInfo) -> Refreshed:
-    """The public pages' figures at once, without waiting for the scheduler's hourly refresh."""
+def refresh_demo_scorecards(engine: Engine, tz: ZoneInfo, months: set[str]) -> Refreshed:
+    """The public pages' figures at once, without waiting for the scheduler's hourly refresh.
+
+    ``months`` (those of complaints just filed) are refreshed even when the last refresh came
+    after them: complaints added to a demo built before there were any are dated in the past,
+    where the refresh no longer looks."""
     with session_scope(engine) as db:
-        return refresh(db, utcnow(), load_calendar(db), tz)
+        now, cal = utcnow(), load_calendar(db)
+        touched = refresh(db, now, cal, tz)
+        missed = sorted(months - set(touched.months))
+        if not missed:
+            return touched
+        again = refresh(db, now, cal, tz, months=missed)
+        return Refreshed(sorted({*touched.months, *missed}), touched.scorecards + again.scorecards)

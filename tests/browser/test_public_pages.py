@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from tests.browser.installed import AXE
 from tests.test_attachments import PNG
 from tracker.db import make_engine
+from tracker.demo import DEMO_SUPERVISOR
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -207,6 +208,36 @@ def test_public_pages_have_no_serious_accessibility_violations(
     if violations := axe_violations(page):
         shot(page, f"/powers/{code}")
         failures.append(f"/powers/{code}:\n{describe(violations)}")
+    assert not failures, "serious or critical accessibility violations:\n" + "\n".join(failures)
+
+
+SUPERVISOR_PAGES = ("/flags/", "/complaints/", "/ratings/", "/cases/", "/inbox", "/account")
+
+
+def test_the_supervisors_workbench_has_no_serious_accessibility_violations(
+    new_page: Callable[..., Page], shot: Shot
+) -> None:
+    page = new_page(bypass_csp=True)
+    page.context.add_init_script(path=str(AXE))
+    page.goto("/login")
+    page.fill("#f-email", DEMO_SUPERVISOR.email)
+    page.fill("#f-password", DEMO_SUPERVISOR.password)
+    page.click("main form.stack button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    paths = list(SUPERVISOR_PAGES)
+    # A complaint and a flag of the demo: their pages hold the review's forms.
+    for queue, link in (("/complaints/", "/complaints/"), ("/flags/", "/flags/")):
+        page.goto(queue)
+        href = page.locator(f"table a[href^='{link}']").first.get_attribute("href")
+        assert href, f"the demo has nothing on {queue}"
+        paths.append(href)
+    failures = []
+    for path in paths:
+        page.goto(path)
+        assert page.url.endswith(path), f"{path} was not opened: {page.url}"
+        if violations := axe_violations(page):
+            shot(page, path)
+            failures.append(f"{path}:\n{describe(violations)}")
     assert not failures, "serious or critical accessibility violations:\n" + "\n".join(failures)
 
 

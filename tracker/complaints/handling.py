@@ -172,11 +172,16 @@ _complaint = Complaint.__table__  # type: ignore[attr-defined]
 
 
 def announce(db: Session, now: datetime, email: Callable[[Message], tuple[str, str]] | None = None) -> int:
-    """Tell the supervisors of each complaint received since the last run, once (the inbox keeps
-    one message per user and key); ``email`` renders the e-mail when SMTP is on."""
+    """Tell the supervisors of each complaint received since the last run and still waiting for
+    them, once (the inbox keeps one message per user and key); ``email`` renders the e-mail when
+    SMTP is on. One already handled needs no notice, nor does an old one at the first run."""
     begin_writing(db)  # it reads, then writes what it read: SQLite must not let another writer in between
     mark = db.get(ScanMark, ANNOUNCED)
-    query = select(Complaint).where(col(Complaint.received_at) <= now).order_by(col(Complaint.id))
+    query = (
+        select(Complaint)
+        .where(col(Complaint.received_at) <= now, col(Complaint.status) == ComplaintStatus.received)
+        .order_by(col(Complaint.id))
+    )
     if mark is not None:
         query = query.where(col(Complaint.received_at) > mark.until)
     sent = 0
