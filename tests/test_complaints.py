@@ -32,6 +32,7 @@ from tracker.flags.queries import FlagFilter
 from tracker.notify.flag_events import notify_flag_actions
 from tracker.notify.models import Notification
 from tracker.settings import Settings
+from tracker.thresholds import set_threshold
 
 # Mon 28 Sep 2026, before National Day (1–7 Oct off; Sat 10 Oct worked).
 NOW = datetime(2026, 9, 28, 10, 0, tzinfo=SHANGHAI)
@@ -512,3 +513,18 @@ def test_a_complaint_handled_before_the_notice_goes_out_needs_no_notice(
     handling.decline(db, handled, listed.supervisor, "不予受理", now=NOW)
     db.commit()
     assert handling.announce(db, NOW + timedelta(minutes=1)) == 0
+
+
+def test_an_admin_sets_the_days_supervisors_have_and_new_complaints_follow_it(
+    db: Session, listed: Cast, anon: TestClient[Litestar], as_supervisor: TestClient[Litestar]
+) -> None:
+    set_threshold(db, "complaint_workdays", 3)
+    db.commit()
+    assert submit(anon, department=listed.dept_a.code).status_code == 200
+    [complaint] = complaints(db)
+    day, counted = complaint.received_at.astimezone(SHANGHAI).date(), 0
+    while counted < 3:  # counted here day by day, apart from the code under test
+        day += timedelta(days=1)
+        counted += OFFICIAL.is_working_day(day)
+    assert complaint.handle_by == end_of(day)
+    assert "within 3 working days" in as_supervisor.get("/complaints/").text

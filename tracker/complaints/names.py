@@ -19,7 +19,7 @@ STAGE_NAMES = {
     "not_upheld": N_("Reviewed, not upheld"),
 }
 STAGE_HELP = {
-    "received": N_("The supervisors decide whether to take it up within 5 working days."),
+    "received": N_("The supervisors decide whether to take it up by the date shown."),
     "declined": N_("The supervisors did not take the complaint up, for the reason given."),
     "reviewing": N_("The supervisors are looking into it and may ask the department to explain."),
     "upheld": N_("The supervisors found a violation. The department must put it right by the date shown."),

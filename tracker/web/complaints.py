@@ -28,6 +28,7 @@ from tracker.exports.complaints import EXPORT_LIMIT, complaint_rows, fields
 from tracker.exports.tables import FORMATS, MEDIA_TYPES, table_bytes
 from tracker.flags.attachments import TYPES, stored_path
 from tracker.i18n import gettext as _
+from tracker.thresholds import load_thresholds
 from tracker.web.flash import flash
 from tracker.web.forms import DB, FormData, text
 from tracker.web.pagination import paginate_rows
@@ -105,6 +106,7 @@ class ComplaintsController(Controller):
                 if only is not None
                 else db_session.exec(select(Department).order_by(Department.code)).all(),
                 "now": utcnow(),
+                "days": load_thresholds(db_session).value("complaint_workdays"),
             },
             headers=PRIVATE,
         )
