@@ -179,6 +179,13 @@ def test_an_unrectified_yellow_card_escalates_to_red_once_after_its_deadline(db:
     assert len(derived(db)) == 1
 
 
+def test_a_confirmation_taken_back_after_its_deadline_escalates_nothing(db: Session, cast: Cast) -> None:
+    flag = confirmed_before_national_day(db, cast)
+    do(db, flag, "reopen", cast.supervisor, local(date(2026, 10, 26)))  # the scheduler was down
+    assert run(db, local(date(2026, 10, 27))) == Outcome([], 0)
+    assert derived(db) == []
+
+
 def test_a_red_card_never_escalates_but_its_department_is_reminded(db: Session, cast: Cast) -> None:
     flag = confirmed_before_national_day(db, cast, Level.red)
     assert run(db, local(date(2026, 10, 22))) == Outcome([], 1)

@@ -106,16 +106,51 @@ def test_the_full_path_explain_confirm_rectify_send_back_accept_is_recorded_in_o
     ]
 
 
-@pytest.mark.parametrize("action", ["dismiss", "exempt"])
-def test_a_dismissed_or_exempted_flag_can_be_reopened_by_a_supervisor_with_a_reason(
-    db: Session, cast: Cast, action: str
+DECISIONS = {
+    "dismissed": [("dismiss", "supervisor")],
+    "exempted": [("exempt", "supervisor")],
+    "confirmed": [("confirm", "supervisor")],
+    "rectification_submitted": [("confirm", "supervisor"), ("report_rectification", "op_a")],
+    "closed": [
+        ("confirm", "supervisor"),
+        ("report_rectification", "op_a"),
+        ("accept_rectification", "supervisor"),
+    ],
+}
+
+
+@pytest.mark.parametrize("decided", DECISIONS)
+def test_any_decided_flag_can_be_reopened_by_a_supervisor_with_a_reason_and_by_no_operator(
+    db: Session, cast: Cast, decided: str
 ) -> None:
     flag = a_flag(db, cast)
-    do(db, flag, action, cast.supervisor)
-    with pytest.raises(ReviewError):
+    for action, who in DECISIONS[decided]:
+        do(db, flag, action, getattr(cast, who))
+    assert flag.status == decided
+    with pytest.raises(ReviewError, match="role cannot take this action"):
+        do(db, flag, "reopen", cast.op_a, "我们已整改")
+    db.rollback()
+    with pytest.raises(ReviewError, match="Write the reason"):
         do(db, flag, "reopen", cast.supervisor, "   ")
     do(db, flag, "reopen", cast.admin, "发现新证据")
-    assert flag.status == FlagStatus.open
+    # Reopened, nothing is awaited from the department: a confirmation's deadline lapses with it.
+    assert (flag.status, flag.due_at) == (FlagStatus.open, None)
+
+
+@pytest.mark.parametrize("undecided", ["open", "explanation_requested", "explained"])
+def test_a_flag_not_decided_yet_cannot_be_reopened(db: Session, cast: Cast, undecided: str) -> None:
+    flag = a_flag(db, cast)
+    steps = {
+        "open": [],
+        "explanation_requested": ["request_explanation"],
+        "explained": ["request_explanation"],
+    }
+    for action in steps[undecided]:
+        do(db, flag, action, cast.supervisor)
+    if undecided == "explained":
+        do(db, flag, "reply", cast.op_a, "说明")
+    with pytest.raises(ReviewError, match="not possible while the flag is"):
+        do(db, flag, "reopen", cast.supervisor, "理由")
 
 
 @pytest.mark.parametrize("action", ["confirm", "dismiss", "exempt", "request_explanation", "reopen"])

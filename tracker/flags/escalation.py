@@ -145,6 +145,8 @@ def _ended_late(deadline: Deadline, now: datetime) -> Select[Any]:
         with_subject(select(Flag, subject_ref(), due.label("broken")))
         .join(ended, col(ended.flag_id) == Flag.id)
         .where(col(ended.from_status) == deadline.awaiting, col(ended.at) <= now, col(ended.at) > due)
+        # A supervisor taking the decision back is no answer from the department, late or not.
+        .where(col(ended.action) != "reopen")
     )
 
 

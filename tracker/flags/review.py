@@ -63,7 +63,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         "send_back", SUPERVISING, frozenset({S.rectification_submitted}), S.confirmed, keeps_deadline=True
     ),
-    Transition("reopen", SUPERVISING, frozenset({S.dismissed, S.exempted, S.closed}), S.open),
+    # Any decision can be taken back, a confirmation too (its rectification deadline then lapses).
+    Transition("reopen", SUPERVISING, frozenset(FlagStatus) - UNDECIDED, S.open),
 )
 BY_ACTION = {t.action: t for t in TRANSITIONS}
 

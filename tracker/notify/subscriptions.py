@@ -10,16 +10,13 @@ from sqlmodel import Session, col, select
 from powerlists.messages import N_
 from powerlists.models import Department
 from tracker.accounts.models import Role, User
-from tracker.flags import escalation
-from tracker.flags.rules import RULES
+from tracker.flags.queries import KINDS  # every kind a flag can have, as the queue lists them
 from tracker.notify.inbox import supervisors
 from tracker.notify.models import Subscription
 
 ALL_DEPARTMENTS = 0
 ALL_KINDS = ""
 SUBSCRIBERS = frozenset({Role.supervisor, Role.admin})
-# Every kind of flag: the case rules', and those raised about other flags (overdue, escalated).
-KINDS: tuple[str, ...] = (*(r.kind for r in RULES), *escalation.KINDS)
 
 
 class SubscriptionError(Exception):

@@ -15,10 +15,10 @@ from powerlists.departments import by_code
 from powerlists.models import Department
 from tracker.accounts.guards import current_user, roles
 from tracker.accounts.models import Role, User
+from tracker.flags.queries import KINDS
 from tracker.i18n import gettext as _
 from tracker.notify.subscriptions import (
     ALL_DEPARTMENTS,
-    KINDS,
     SubscriptionError,
     subscribe,
     subscriptions_of,
