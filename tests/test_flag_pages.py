@@ -19,6 +19,7 @@ from tests.test_cases_ingest import NOW, received, send
 from tests.test_flag_scans import at, event, scan
 from tracker.flags.models import Flag
 from tracker.flags.scans import deadline_scan
+from tracker.thresholds import set_threshold
 
 
 def flagged(engine: Engine, db: Session, cast: Cast) -> None:
@@ -207,3 +208,18 @@ def test_a_flag_page_shows_the_case_timeline_with_the_flagged_step_and_evidence_
     flagged_rows = re.findall(r'<tr class="flagged"><td>([^<]*)', page.text)
     assert flagged_rows and flagged_rows[0].startswith("1. ")
     assert page.text.count('class="flagged"') == 1 + len(flag.evidence)
+
+
+def test_a_flag_page_and_its_json_twin_show_the_rule_parameters_it_was_raised_with(
+    db: Session, listed: Cast, as_supervisor: TestClient[Litestar]
+) -> None:
+    set_threshold(db, "stall_workdays", 7, item_code="XK-1")  # not the default 10: read, not assumed
+    db.commit()
+    send(db, listed.dept_a.id, received("C-1"), {"case": "C-1", "type": "accepted", "at": "2026-03-03T10:00"})
+    deadline_scan(db, NOW)
+    flag_id = _a_flag_id(db, "stalled")
+    page = as_supervisor.get(f"/flags/{flag_id}")
+    assert page.status_code == 200
+    assert "<dt>Rule parameters</dt><dd><code>stall_workdays</code> = 7</dd>" in page.text
+    data = as_supervisor.get(f"/flags/{flag_id}?format=json").json()
+    assert (data["kind"], data["params"]) == ("stalled", {"stall_workdays": 7})

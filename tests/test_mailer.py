@@ -42,8 +42,8 @@ def free_port() -> int:
 
 
 class SmtpServer:
-    def __init__(self, port: int, **options: Any) -> None:
-        self.sink = Sink()
+    def __init__(self, port: int, sink: Sink | None = None, **options: Any) -> None:
+        self.sink = sink or Sink()
         self.controller = Controller(self.sink, hostname="127.0.0.1", port=port, **options)
 
     def __enter__(self) -> Sink:
@@ -113,6 +113,42 @@ def test_a_failed_attempt_is_retried_later_and_then_sent_exactly_once(
         assert len(received.received) == 1
     [row] = outbox(db)
     assert (row.attempts, row.sent_at, row.last_error) == (2, LATER + timedelta(minutes=2), "")
+
+
+class RefusesFirstData(Sink):
+    """A server that answers its first message with a temporary failure, as a busy one does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refused == 0:
+            self.refused += 1
+            return "451 4.3.0 try again later"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_message_the_server_refuses_for_now_is_retried_later_and_delivered_once(
+    engine: Engine, db: Session, cast: Cast, smtp: Settings, port: int
+) -> None:
+    follow(db, cast.supervisor)
+    flag_in(db, cast.dept_a.id, "A-1")
+    run(db, smtp)
+    sink = RefusesFirstData()
+    with SmtpServer(port, sink):
+        assert send_pending(engine, smtp, LATER) == 0
+        [row] = outbox(db)
+        assert (row.attempts, row.sent_at) == (1, None) and sink.received == []
+        assert "451" in row.last_error and "try again later" in row.last_error
+        assert row.next_attempt_at == LATER + timedelta(minutes=1)
+        assert send_pending(engine, smtp, LATER + timedelta(seconds=30)) == 0  # not due yet
+        assert send_pending(engine, smtp, LATER + timedelta(minutes=1)) == 1
+        assert send_pending(engine, smtp, LATER + timedelta(minutes=2)) == 0
+    assert sink.refused == 1
+    assert [recipients for recipients, _email in sink.received] == [[cast.supervisor.email]]
+    [row] = outbox(db)
+    assert (row.attempts, row.sent_at, row.last_error) == (2, LATER + timedelta(minutes=1), "")
 
 
 def test_each_message_goes_once_to_each_recipient_of_each_event(

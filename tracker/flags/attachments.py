@@ -175,21 +175,24 @@ def store_uploads(
     return stored
 
 
-def attach(
-    db: Session,
-    record: FlagAction,
-    uploads: Sequence[Upload],
-    *,
-    user: User,
-    data_dir: Path,
-    max_bytes: int,
-    now: datetime,
-) -> list[Attachment]:
-    """Check and store ``uploads`` and record them on ``record``; the caller commits."""
+def store_for(
+    action: str, db: Session, uploads: Sequence[Upload], *, data_dir: Path, max_bytes: int
+) -> list[StoredFile]:
+    """Check and store the files sent with ``action`` before the action is recorded: writing them
+    then never holds the audit log's head, which the action's entry takes until the commit."""
     if not uploads:
         return []
-    if record.action not in ATTACHABLE_ACTIONS:
+    if action not in ATTACHABLE_ACTIONS:
         raise AttachmentRefused(N_("Files can be attached only to a reply or a rectification report."))
+    return store_uploads(db, uploads, data_dir=data_dir, max_bytes=max_bytes)
+
+
+def record_files(
+    db: Session, record: FlagAction, stored: Sequence[StoredFile], *, user: User, now: datetime
+) -> list[Attachment]:
+    """The rows and the audit entry of files stored for ``record``; the caller commits."""
+    if not stored:
+        return []
     rows = [
         Attachment(
             action_id=record.id,  # type: ignore[arg-type]
@@ -197,7 +200,7 @@ def attach(
             created_at=now,
             **f.columns(),
         )
-        for f in store_uploads(db, uploads, data_dir=data_dir, max_bytes=max_bytes)
+        for f in stored
     ]
     db.add_all(rows)
     db.flush()

@@ -31,8 +31,9 @@ from tracker.flags.attachments import (
     ATTACHABLE_ACTIONS,
     MAX_FILES,
     AttachmentRefused,
-    attach,
     attachments_of,
+    record_files,
+    store_for,
 )
 from tracker.flags.bulk import BULK_ACTIONS, MAX_SELECTED, BulkRefused, Problem, act_on_many, parse_ids
 from tracker.flags.models import Flag, FlagStatus, Level
@@ -401,6 +402,14 @@ def review_controller(max_upload_bytes: int) -> type[Controller]:
             now = utcnow()
             uploads = form_uploads(form)
             try:
+                # Same transaction: a refused file refuses the action, a failed commit removes the files.
+                stored = store_for(
+                    action,
+                    db_session,
+                    uploads,
+                    data_dir=settings.data_dir,
+                    max_bytes=settings.max_attachment_bytes,
+                )
                 record = act(
                     db_session,
                     flag,
@@ -412,16 +421,7 @@ def review_controller(max_upload_bytes: int) -> type[Controller]:
                     tz=settings.tz,
                     thresholds=load_thresholds(db_session),
                 )
-                # Same transaction: a refused file undoes the action, a failed commit the files.
-                attach(
-                    db_session,
-                    record,
-                    uploads,
-                    user=user,
-                    data_dir=settings.data_dir,
-                    max_bytes=settings.max_attachment_bytes,
-                    now=now,
-                )
+                record_files(db_session, record, stored, user=user, now=now)
             except ReviewError as exc:
                 return _refused(db_session, flag, user, _(exc.message, **exc.args_), written, settings.tz)
             except AttachmentRefused as exc:
