@@ -201,6 +201,8 @@ def test_the_counts_at_the_top_follow_the_filters(queue: Queue, as_supervisor: T
         ("-case", ["B-2", "B-1", "A-2", "A-1"]),
         ("status", ["A-1", "A-2", "B-1", "B-2"]),  # all open: the id decides
         ("-status", ["B-2", "B-1", "A-2", "A-1"]),
+        ("power", ["A-1", "B-1", "A-2", "B-2"]),  # XK-1, XK-1, XK-2, XK-9
+        ("-power", ["B-2", "A-2", "B-1", "A-1"]),
     ],
 )
 def test_the_queue_sorts_both_ways_with_ties_in_id_order(
