@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import demo_large, exports, flag_scan, ingest, pages, powerlist_import, scorecards
+from benchmarks import demo_large, exports, flag_queue, flag_scan, ingest, pages, powerlist_import, scorecards
 
 
 def main() -> None:
@@ -10,6 +10,7 @@ def main() -> None:
     powerlist_import.run()
     ingest.run()
     flag_scan.run()
+    flag_queue.run()
     exports.run()
     scorecards.run()
     demo_large.run()

@@ -49,8 +49,13 @@ class Flag(SQLModel, table=True):
         # For the scheduler's supervision_deadlines job (tracker.flags.escalation): only flags
         # awaiting a reply or a rectification have a deadline, a few among all flags ever raised.
         Index("ix_flag_awaiting_due", "due_at", sqlite_where=AWAITING, postgresql_where=AWAITING),
-        # For the scheduler's notify job (tracker.notify.flag_events): the flags detected since its mark.
+        # For the scheduler's notify job (tracker.notify.flag_events): the flags detected since its mark;
+        # and the queue's newest first.
         Index("ix_flag_detected_at", "detected_at"),
+        # The queue of one department (every operator's), newest first, without sorting them all.
+        Index("ix_flag_department_detected", "department_id", "detected_at"),
+        # The counts above the queue, read from the index alone.
+        Index("ix_flag_status_level", "status", "level"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -41,6 +41,7 @@ SORTS: dict[str, ColumnElement[Any] | Mapped[Any]] = {
     "power": subject_power(),
     "due": col(Flag.due_at),  # flags with no deadline last, either way
 }
+NULLABLE_SORTS = frozenset({"due"})
 # Every kind a flag can have: the case rules', the review deadlines', the bad reviews', complaints'.
 KINDS = (*(r.kind for r in RULES), *escalation.KINDS, bad_reviews.OVERDUE, COMPLAINT)
 DEFAULT_SORT = "-detected"  # newest found first
@@ -238,11 +239,15 @@ def _joined(stmt: Select[Any]) -> Select[Any]:
 def _ordered(stmt: Select[Any], sort: str) -> Select[Any]:
     key = parse_sort(sort)
     descending = key.startswith("-")
-    column = SORTS[key.removeprefix("-")]
+    name = key.removeprefix("-")
+    column = SORTS[name]
+    ordered = column.desc() if descending else column.asc()
+    # NULLS LAST only where there are NULLs: PostgreSQL reads an index backwards only as DESC NULLS
+    # FIRST, and would otherwise sort every flag to show the newest fifty.
+    if name in NULLABLE_SORTS:
+        ordered = ordered.nulls_last()
     # The id breaks ties in the same direction, so equal rows keep one order across pages and exports.
-    if descending:
-        return stmt.order_by(column.desc().nulls_last(), col(Flag.id).desc())
-    return stmt.order_by(column.asc().nulls_last(), col(Flag.id).asc())
+    return stmt.order_by(ordered, col(Flag.id).desc() if descending else col(Flag.id).asc())
 
 
 def flag_select(f: FlagFilter) -> Select[Any]:
@@ -278,8 +283,15 @@ def flag_rows(db: Session, f: FlagFilter, limit: int | None = None) -> list[Flag
 
 
 def flag_counts(db: Session, f: FlagFilter) -> dict[str, dict[str, int]]:
-    """How many flags match, by status and by level (for the counts above the queue)."""
-    base = _joined(select(col(Flag.status), col(Flag.level), func.count()))
+    """How many flags match, by status and by level (for the counts above the queue).
+
+    Only the joins the filter needs: unfiltered, the counts read the (status, level) index alone.
+    """
+    base = select(col(Flag.status), col(Flag.level), func.count()).select_from(Flag)
+    if f.department and f.only_department is None:
+        base = base.join(Department, col(Department.id) == Flag.department_id)
+    if f.power:
+        base = with_subject(base)
     counts: dict[str, dict[str, int]] = {"status": {}, "level": {}}
     for status, level, n in db.execute(_filtered(base, f).group_by(col(Flag.status), col(Flag.level))):
         counts["status"][status] = counts["status"].get(status, 0) + n

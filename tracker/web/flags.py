@@ -118,14 +118,15 @@ def _queue_page(
     bulk: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Template:
-    found = paginate_rows(db, flag_select(f), page, per_page)
+    counts = flag_counts(db, f)
+    found = paginate_rows(db, flag_select(f), page, per_page, total=sum(counts["status"].values()))
     user = _user(request)
     return Template(
         "flags/index.html",
         context={
             "page": found,
             "rows": [as_row(row) for row in found.items],
-            "counts": flag_counts(db, f),
+            "counts": counts,
             "filter": f,
             "kinds": KINDS,
             "levels": [lv.value for lv in Level],
@@ -283,12 +284,15 @@ class FlagsController(Controller):
         # The filters are read by _filter from the address, the same way for every renderer.
         f = _filter(request)
         if format == "json":
-            found = paginate_rows(db_session, flag_select(f), page, per_page)
+            counts = flag_counts(db_session, f)
+            found = paginate_rows(
+                db_session, flag_select(f), page, per_page, total=sum(counts["status"].values())
+            )
             return Response(
                 {
                     **found.as_dict(),
                     "sort": f.sort,
-                    "counts": flag_counts(db_session, f),
+                    "counts": counts,
                     "flags": [{"id": r.id, **r.as_dict()} for r in map(as_row, found.items)],
                 }
             )

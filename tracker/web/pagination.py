@@ -58,9 +58,18 @@ def paginate(
 
 
 def paginate_rows(
-    db: Session, stmt: Select[Any], page: int = 1, per_page: int = DEFAULT_PER_PAGE
+    db: Session,
+    stmt: Select[Any],
+    page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+    *,
+    total: int | None = None,
 ) -> Page[Row[Any]]:
-    """A page of a select of several entities (rows of tuples)."""
-    page, per_page, total = _bounds(db, stmt, page, per_page)
+    """A page of a select of several entities (rows of tuples); ``total`` when the caller has
+    counted the rows already (no second count)."""
+    if total is None:
+        page, per_page, total = _bounds(db, stmt, page, per_page)
+    else:
+        page, per_page = clamp(page, per_page)
     rows = list(db.execute(stmt.offset((page - 1) * per_page).limit(per_page)).all())
     return Page(items=rows, number=page, per_page=per_page, total=total)
