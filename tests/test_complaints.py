@@ -476,6 +476,8 @@ def test_the_downloads_share_the_queue_and_its_scope_and_write_text_never_formul
     accepted, _ = filed(db, listed, tmp_path, contact="a@b.cn")
     handling.accept(db, accepted, listed.supervisor, "", now=NOW)
     db.commit()
+    page = as_supervisor.get("/complaints/", params={"status": "received"}).text
+    assert 'href="/complaints/export?status=received&amp;format=csv"' in page  # the page's filters
     full = as_supervisor.get("/complaints/export", params={"format": "csv"})
     assert full.status_code == 200 and full.headers["content-disposition"].endswith('complaints.csv"')
     lines = full.text.splitlines()
