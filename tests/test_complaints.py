@@ -28,7 +28,7 @@ from tracker.exports import flags as flag_export
 from tracker.flags import escalation
 from tracker.flags.attachments import AttachmentRefused, Upload
 from tracker.flags.models import Flag, FlagStatus
-from tracker.flags.queries import FlagFilter
+from tracker.flags.queries import FlagFilter, flag_counts, flag_rows
 from tracker.notify.flag_events import notify_flag_actions
 from tracker.notify.models import Notification
 from tracker.settings import Settings
@@ -506,6 +506,10 @@ def test_an_upheld_complaint_is_in_the_supervisors_export_but_not_in_the_public_
     [row] = list(flag_export.flag_rows(db, everything, SHANGHAI))
     assert row[:5] == (listed.dept_a.code, complaint.number, "XK-1", "complaint", "yellow")
     assert list(flag_export.violation_rows(db, everything, SHANGHAI)) == []
+    # The queue's power filter finds a complaint's review by the complaint's power.
+    assert [r.case for r in flag_rows(db, FlagFilter(power="XK-1", tz=SHANGHAI))] == [complaint.number]
+    assert flag_counts(db, FlagFilter(power="XK-1", tz=SHANGHAI))["status"] == {"confirmed": 1}
+    assert flag_rows(db, FlagFilter(power="XK-2", tz=SHANGHAI)) == []
 
 
 def test_a_complaint_handled_before_the_notice_goes_out_needs_no_notice(

@@ -45,7 +45,8 @@ class Flag(SQLModel, table=True):
         # A complaint's review and the flags raised about it have no case: they are kept unique by
         # the complaint instead (NULLs never collide in the key above, nor in this one for cases).
         UniqueConstraint("complaint_id", "kind", "origin_id", name="uq_flag_complaint_kind_origin"),
-        Index("ix_flag_department_status", "department_id", "status"),
+        # A department's flags by status, and its counts above the queue read from the index alone.
+        Index("ix_flag_department_status_level", "department_id", "status", "level"),
         # For the scheduler's supervision_deadlines job (tracker.flags.escalation): only flags
         # awaiting a reply or a rectification have a deadline, a few among all flags ever raised.
         Index("ix_flag_awaiting_due", "due_at", sqlite_where=AWAITING, postgresql_where=AWAITING),

@@ -23,7 +23,7 @@ from powerlists.models import Department
 from tracker.flags import escalation
 from tracker.flags.models import Flag, FlagStatus, Level
 from tracker.flags.rules import RULES
-from tracker.flags.subjects import COMPLAINT, subject_power, subject_ref, with_subject
+from tracker.flags.subjects import COMPLAINT, subject_has_power, subject_power, subject_ref, with_subject
 from tracker.ratings import bad_reviews
 
 # Ranks, not alphabetical order: a supervisor sorting by level wants red cards together at one end.
@@ -222,7 +222,7 @@ def _filtered(stmt: Select[Any], f: FlagFilter) -> Select[Any]:
     if f.status in {s.value for s in FlagStatus}:
         stmt = stmt.where(col(Flag.status) == f.status)
     if f.power:
-        stmt = stmt.where(subject_power() == f.power)
+        stmt = stmt.where(subject_has_power(f.power))
     if f.min_age is not None:
         stmt = stmt.where(col(Flag.detected_at) <= (f.now or utcnow()) - timedelta(days=f.min_age))
     if f.detected_from is not None:
@@ -290,8 +290,6 @@ def flag_counts(db: Session, f: FlagFilter) -> dict[str, dict[str, int]]:
     base = select(col(Flag.status), col(Flag.level), func.count()).select_from(Flag)
     if f.department and f.only_department is None:
         base = base.join(Department, col(Department.id) == Flag.department_id)
-    if f.power:
-        base = with_subject(base)
     counts: dict[str, dict[str, int]] = {"status": {}, "level": {}}
     for status, level, n in db.execute(_filtered(base, f).group_by(col(Flag.status), col(Flag.level))):
         counts["status"][status] = counts["status"].get(status, 0) + n

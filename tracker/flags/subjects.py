@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlmodel import col
 
 from tracker.cases.models import Case
@@ -28,6 +28,15 @@ def with_subject(stmt: Select[Any]) -> Select[Any]:
 def subject_ref() -> ColumnElement[str]:
     """The case's reference, or the complaint's tracking number."""
     return func.coalesce(col(Case.ref), col(Complaint.number))
+
+
+def subject_has_power(code: str) -> ColumnElement[bool]:
+    """The flag's case or complaint is about the power ``code``: as subqueries on each side, so
+    that the flags are found through their case's (or complaint's) key, not by joining them all."""
+    return or_(
+        col(Flag.case_id).in_(select(col(Case.id)).where(col(Case.power_code) == code)),
+        col(Flag.complaint_id).in_(select(col(Complaint.id)).where(col(Complaint.power_code) == code)),
+    )
 
 
 def subject_power() -> ColumnElement[str]:
