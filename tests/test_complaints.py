@@ -426,6 +426,9 @@ def test_an_unrectified_upheld_complaint_escalates_to_a_red_card_once(
     db.commit()
     assert [(r.case_id, r.ref, r.kind) for r in raised] == [(None, complaint.number, "escalated")]
     assert again == []
+    reminders = db.exec(select(Notification).where(Notification.user_id == listed.op_a.id)).all()
+    assert reminders and all(r.args["case"] == complaint.number for r in reminders)  # one a day
+    assert all(r.body.startswith("The violation confirmed on complaint %(case)s") for r in reminders)
     red = db.exec(select(Flag).where(Flag.kind == "escalated")).one()
     assert (red.complaint_id, red.origin_id, red.level, red.case_id) == (complaint.id, flag.id, "red", None)
 
@@ -440,7 +443,9 @@ def test_the_department_is_told_of_actions_on_a_complaints_review(
     assert notify_flag_actions(db, settings, NOW + timedelta(minutes=1)) == 1
     db.commit()
     [message] = db.exec(select(Notification).where(Notification.user_id == listed.op_a.id)).all()
-    assert complaint.number in message.args["case"]
+    assert message.args["case"] == complaint.number
+    assert message.subject == "Complaint %(case)s, %(kind)s: %(status)s"  # not "Case …"
+    assert "about complaint %(case)s" in message.body
 
 
 def test_attachments_of_a_complaint_are_checked_as_the_supervisions_are(

@@ -61,6 +61,10 @@ class Deadline:
     escalates: frozenset[Level]  # the levels of flag whose broken deadline raises it
     subject: str
     body: str
+    complaint_body: str  # for a complaint's review, which has no case: ``case`` is its number
+
+    def body_for(self, flag: Flag) -> str:
+        return self.body if flag.case_id is not None else self.complaint_body
 
 
 EXPLANATION = Deadline(
@@ -73,6 +77,10 @@ EXPLANATION = Deadline(
         "The explanation the supervisors requested about case %(case)s was due by the end of "
         "%(due)s. Please reply on the flag's page."
     ),
+    N_(
+        "The explanation the supervisors requested about complaint %(case)s was due by the end of "
+        "%(due)s. Please reply on the flag's page."
+    ),
 )
 RECTIFICATION = Deadline(
     "rectification",
@@ -82,6 +90,10 @@ RECTIFICATION = Deadline(
     N_("The rectification for flag #%(flag)s is overdue"),
     N_(
         "The violation confirmed in case %(case)s had to be rectified by the end of %(due)s. "
+        "Please rectify it and report on the flag's page."
+    ),
+    N_(
+        "The violation confirmed on complaint %(case)s had to be rectified by the end of %(due)s. "
         "Please rectify it and report on the flag's page."
     ),
 )
@@ -214,7 +226,7 @@ def remind(db: Session, deadline: Deadline, now: datetime, tz: ZoneInfo, mail: S
             operators[flag.department_id] = department_operators(db, flag.department_id)
         message = Message(
             deadline.subject,
-            deadline.body,
+            deadline.body_for(flag),
             {"flag": flag.id, "case": ref, "due": due.astimezone(tz).date().isoformat()},
             f"/flags/{flag.id}",
         )

@@ -12,6 +12,7 @@ before it commits them; the unique (user, key) of the inbox makes reading someth
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,19 +37,50 @@ LAG = timedelta(minutes=15)
 NEW_FLAGS = "notify_new_flags"
 FLAG_ACTIONS = "notify_flag_actions"
 
-NEW_FLAG = Message(
-    subject=N_("New flag: %(kind)s in case %(case)s"),
-    body=N_("%(department)s, case %(case)s: %(kind)s (%(level)s), detected %(detected_at)s."),
+
+@dataclass(frozen=True)
+class Wording:
+    """The notices about a flag, as English message ids: in a case, or about a complaint."""
+
+    new_subject: str
+    new_body: str
+    action_subject: str
+    action_body: str
+    action_body_with_deadline: str
+
+
+ABOUT_A_CASE = Wording(
+    N_("New flag: %(kind)s in case %(case)s"),
+    N_("%(department)s, case %(case)s: %(kind)s (%(level)s), detected %(detected_at)s."),
+    N_("Case %(case)s, %(kind)s: %(status)s"),
+    N_(
+        "%(actor)s chose “%(action)s” on the flag %(kind)s (%(level)s) in case %(case)s of "
+        "%(department)s:\n\n%(text)s"
+    ),
+    N_(
+        "%(actor)s chose “%(action)s” on the flag %(kind)s (%(level)s) in case %(case)s of "
+        "%(department)s:\n\n%(text)s\n\nDeadline: %(due_at)s"
+    ),
 )
-ACTION_SUBJECT = N_("Case %(case)s, %(kind)s: %(status)s")
-ACTION_BODY = N_(
-    "%(actor)s chose “%(action)s” on the flag %(kind)s (%(level)s) in case %(case)s of %(department)s:\n\n"
-    "%(text)s"
+# A complaint's review has no case: ``case`` holds the complaint's tracking number.
+ABOUT_A_COMPLAINT = Wording(
+    N_("New flag: %(kind)s about complaint %(case)s"),
+    N_("%(department)s, complaint %(case)s: %(kind)s (%(level)s), detected %(detected_at)s."),
+    N_("Complaint %(case)s, %(kind)s: %(status)s"),
+    N_(
+        "%(actor)s chose “%(action)s” on the flag %(kind)s (%(level)s) about complaint %(case)s of "
+        "%(department)s:\n\n%(text)s"
+    ),
+    N_(
+        "%(actor)s chose “%(action)s” on the flag %(kind)s (%(level)s) about complaint %(case)s of "
+        "%(department)s:\n\n%(text)s\n\nDeadline: %(due_at)s"
+    ),
 )
-ACTION_BODY_WITH_DEADLINE = N_(
-    "%(actor)s chose “%(action)s” on the flag %(kind)s (%(level)s) in case %(case)s of %(department)s:\n\n"
-    "%(text)s\n\nDeadline: %(due_at)s"
-)
+
+
+def wording(row: Any) -> Wording:
+    return ABOUT_A_CASE if row.case_id is not None else ABOUT_A_COMPLAINT
+
 
 _flag = Flag.__table__  # type: ignore[attr-defined]
 _action = FlagAction.__table__  # type: ignore[attr-defined]
@@ -72,6 +104,7 @@ def _move_mark(db: Session, mark: str, now: datetime) -> None:
 def _flag_columns() -> list[Any]:
     return [
         _flag.c.id,
+        _flag.c.case_id,
         _flag.c.department_id,
         _flag.c.kind,
         _flag.c.level,
@@ -128,7 +161,8 @@ def notify_new_flags(db: Session, settings: Settings, now: datetime) -> int:
         if not users:
             continue
         args = {**_about_flag(row), "detected_at": row.detected_at.isoformat()}
-        message = Message(NEW_FLAG.subject, NEW_FLAG.body, args, link=f"/flags/{row.id}")
+        words = wording(row)
+        message = Message(words.new_subject, words.new_body, args, link=f"/flags/{row.id}")
         added += _send(db, users, f"flag:{row.id}:new", message, settings, now)
     _move_mark(db, NEW_FLAGS, now)
     return added
@@ -186,12 +220,13 @@ def notify_flag_actions(db: Session, settings: Settings, now: datetime) -> int:
             "text": row.text,
             "actor": row.display_name or row.email,
         }
-        body = ACTION_BODY
+        words = wording(row)
+        body = words.action_body
         # The department's deadline, for the department (a report to supervisors keeps it only on record).
         if row.due_at is not None and row.to_status != FlagStatus.rectification_submitted:
             args["due_at"] = row.due_at.isoformat()
-            body = ACTION_BODY_WITH_DEADLINE
-        message = Message(ACTION_SUBJECT, body, args, link=f"/flags/{row.id}")
+            body = words.action_body_with_deadline
+        message = Message(words.action_subject, body, args, link=f"/flags/{row.id}")
         added += _send(db, users, f"action:{row.action_id}", message, settings, now)
     _move_mark(db, FLAG_ACTIONS, now)
     return added
