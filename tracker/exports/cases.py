@@ -20,7 +20,7 @@ from powerlists.models import PowerItem
 from tracker.calendar import WorkCalendar
 from tracker.cases.models import Case
 from tracker.deadlines import stored_suspensions, workdays_used
-from tracker.exports.tables import Field
+from tracker.exports.tables import CASE, DEPARTMENT, Field
 
 CHUNK = 2_000  # rows fetched at a time
 
@@ -28,8 +28,8 @@ _case: Table = Case.__table__  # type: ignore[attr-defined]
 _item: Table = PowerItem.__table__  # type: ignore[attr-defined]
 
 FIELDS: tuple[Field, ...] = (
-    Field("case", N_("Case reference"), N_("The department's own reference for the case."), "text"),
-    Field("department", N_("Department"), N_("The department's code."), "text"),
+    CASE,
+    DEPARTMENT,
     Field(
         "power_code",
         N_("Power code"),

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from powerlists.messages import N_
-from tracker.exports.tables import Field
+from tracker.exports.tables import DEPARTMENT, Field
 
 EXPORT_LIMIT = 50_000
 CONTACT = Field("contact", N_("Contact"), N_("How to reach the complainant: supervisors only."))
@@ -18,7 +18,7 @@ FIELDS: tuple[Field, ...] = (
     Field("id", N_("Id"), N_("The complaint's id in this system (its page is /complaints/ID)."), "integer"),
     Field("number", N_("Tracking number"), N_("The number the complainant was given.")),
     Field("received_at", N_("Received"), N_("When the complaint was filed (local time)."), "datetime"),
-    Field("department", N_("Department"), N_("The department's code.")),
+    DEPARTMENT,
     Field("power", N_("Power code"), N_("The power complained about; empty for the department in general.")),
     Field("case_ref", N_("Case reference"), N_("As the complainant wrote it.")),
     Field("happened_on", N_("Happened on"), N_("The day it happened, as the complainant said."), "date"),

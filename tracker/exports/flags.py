@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from powerlists.messages import N_
 from powerlists.models import Department
-from tracker.exports.tables import Field
+from tracker.exports.tables import CASE, DEPARTMENT, POWER_CODE, Field
 from tracker.flags.models import Flag, FlagAction, FlagStatus
 from tracker.flags.queries import FlagFilter, flag_select
 from tracker.flags.subjects import subject_power, subject_ref
@@ -31,9 +31,9 @@ _action: Table = FlagAction.__table__  # type: ignore[attr-defined]
 _department: Table = Department.__table__  # type: ignore[attr-defined]
 
 FIELDS: tuple[Field, ...] = (
-    Field("department", N_("Department"), N_("The department's code.")),
-    Field("case", N_("Case reference"), N_("The department's own reference for the case.")),
-    Field("power_code", N_("Power code"), N_("The code of the power the case was filed under.")),
+    DEPARTMENT,
+    CASE,
+    POWER_CODE,
     Field(
         "kind",
         N_("Kind"),

@@ -10,14 +10,14 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from powerlists.messages import N_
-from tracker.exports.tables import Field
+from tracker.exports.tables import CASE, DEPARTMENT, POWER_CODE, Field
 
 EXPORT_LIMIT = 50_000
 FIELDS: tuple[Field, ...] = (
     Field("rated_at", N_("Rated"), N_("When the rating was given (local time)."), "datetime"),
-    Field("department", N_("Department"), N_("The department's code.")),
-    Field("case", N_("Case reference"), N_("The department's own reference for the case.")),
-    Field("power_code", N_("Power code"), N_("The code of the power the case was filed under.")),
+    DEPARTMENT,
+    CASE,
+    POWER_CODE,
     Field(
         "level",
         N_("Rating"),

@@ -30,6 +30,7 @@ from openpyxl.cell.cell import ERROR_CODES  # type: ignore[import-untyped]
 from openpyxl.styles import Font  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
+from powerlists.messages import N_
 from powerlists.safecells import csv_safe, text_row, xlsx_text
 
 FORMATS = ("xlsx", "csv", "json")
@@ -60,6 +61,12 @@ class Field:
             "type": self.kind,
             "description": translate(self.description),
         }
+
+
+# The columns several exports share, described once.
+DEPARTMENT = Field("department", N_("Department"), N_("The department's code."))
+CASE = Field("case", N_("Case reference"), N_("The department's own reference for the case."))
+POWER_CODE = Field("power_code", N_("Power code"), N_("The code of the power the case was filed under."))
 
 
 def infer_format(path: str) -> str:
