@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from litestar import Litestar, get
 from litestar.testing import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from powerlists.models import Department
 from tests.conftest import Cast, csrf_from, new_client
+from tests.test_cases_ingest import received, send
 from tracker.app import create_app
+from tracker.complaints.models import Complaint
 from tracker.settings import Settings
 
 SCRIPT = "<script>alert(1)</script>"
@@ -80,3 +83,49 @@ def test_errors_show_a_short_message_and_never_a_traceback(settings: Settings, e
     assert response.status_code == 500
     assert "secret internals" not in response.text and "Traceback" not in response.text
     assert response.headers["x-request-id"] in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/departments?q=%00",
+        "/powers?q=a%00b",
+        "/departments/%00",
+        "/powers/%00",
+        "/open-data/cases/%00/2026-01.csv",
+        "/api/v1/powers?q=%00",
+        "/flags/?department=%00",
+        "/complaints/?department=%00",
+    ],
+)
+def test_a_nul_character_in_the_address_is_refused_before_any_query(
+    cast: Cast, as_supervisor: TestClient[Litestar], path: str
+) -> None:
+    # PostgreSQL cannot hold a NUL in text: unchecked, each of these was a 500 there.
+    response = as_supervisor.get(path, follow_redirects=False)
+    assert response.status_code == 400 and "NUL character" in response.json()["detail"]
+
+
+def test_a_form_field_with_a_nul_character_is_refused_naming_the_field(
+    db: Session, listed: Cast, anon: TestClient[Litestar]
+) -> None:
+    page = anon.get("/complain")
+    form = {
+        "department": listed.dept_a.code,
+        "happened_on": "2026-09-21",
+        "what": "收费\x00不开票，要求退费。",
+    }
+    response = anon.post("/complain", data={**form, "csrf_token": csrf_from(page.text)})
+    assert response.status_code == 400 and "what contains a NUL character" in response.text
+    db.rollback()
+    assert db.exec(select(Complaint)).all() == []
+
+
+def test_an_event_with_a_nul_character_is_rejected_naming_the_field(db: Session, listed: Cast) -> None:
+    event = received("C-1")
+    event["applicant"] = {"name": "张\x00三"}
+    [result] = send(db, listed.dept_a.id, event)
+    assert result["status"] == "rejected"
+    assert result["reason"] == "applicant.name contains a NUL character, which cannot be stored."
+    [fine] = send(db, listed.dept_a.id, received("C-1"))
+    assert fine["status"] == "stored"

@@ -39,6 +39,7 @@ from tracker.web.flags import FlagsController, review_controller
 from tracker.web.hosts import AllowedHostsMiddleware
 from tracker.web.inbox import InboxController
 from tracker.web.language import LanguageMiddleware
+from tracker.web.nul import NulMiddleware
 from tracker.web.open_data import OpenDataController
 from tracker.web.page_cache import PageCache
 from tracker.web.powerlist_manage import PowerListManageController, upload_controller
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         plugins=[SQLAlchemyPlugin(config=db_config)],
         middleware=[
             AllowedHostsMiddleware(settings.allowed_hosts),
+            NulMiddleware(),
             LanguageMiddleware(),
             DefineMiddleware(AuthMiddleware, exclude=["^/static/"]),
             CsrfMiddleware(),

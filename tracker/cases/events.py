@@ -161,9 +161,29 @@ def parse_rating(raw: dict[str, Any]) -> RatingIn:
     return RatingIn(level, dimensions, _text(raw, "comment", MAX_COMMENT), channel)
 
 
+def _with_nul(value: object, path: str) -> str | None:
+    """The first field (a dotted path) whose name or text holds a NUL character."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return where
+            if (found := _with_nul(item, where)) is not None:
+                return found
+    if isinstance(value, list):
+        for n, item in enumerate(value):
+            if (found := _with_nul(item, f"{path}[{n}]")) is not None:
+                return found
+    return None
+
+
 def parse_event(raw: object, tz: ZoneInfo, now: datetime) -> EventIn:
     if not isinstance(raw, dict):
         raise EventRejected(N_("An event must be a JSON object."))
+    if (field := _with_nul(raw, "")) is not None:  # PostgreSQL cannot store one in text
+        raise EventRejected(N_("%(field)s contains a NUL character, which cannot be stored."), field=field)
     case = _text(raw, "case", MAX_REF, required=True)
     event_type = _choice(raw, "type", EventType, required=True)
     at = parse_time(raw.get("at"), "at", tz)

@@ -6,8 +6,11 @@ from typing import Annotated, Any
 
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
 from litestar.params import Body
 from sqlmodel import Session
+
+from tracker.i18n import gettext as _
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -16,7 +19,10 @@ def text(data: dict[str, Any], key: str) -> str:
     value = data.get(key, "")
     if isinstance(value, list):  # a repeated field: the last one wins, as in browsers' own forms
         value = value[-1] if value else ""
-    return str(value).strip()
+    found = str(value).strip()
+    if "\x00" in found:  # never typed, and PostgreSQL cannot store it: refused before any query
+        raise ValidationException(_("%(field)s contains a NUL character, which cannot be stored.", field=key))
+    return found
 
 
 def checkbox(data: dict[str, Any], key: str) -> bool:
