@@ -129,3 +129,41 @@ def test_an_event_with_a_nul_character_is_rejected_naming_the_field(db: Session,
     assert result["reason"] == "applicant.name contains a NUL character, which cannot be stored."
     [fine] = send(db, listed.dept_a.id, received("C-1"))
     assert fine["status"] == "stored"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/departments?page=99999999999999999999",
+        "/powers?page=99999999999999999999",
+        "/flags/?page=99999999999999999999",
+        "/complaints/?page=99999999999999999999",
+        "/ratings/?page=99999999999999999999",
+        "/cases/?page=99999999999999999999",
+    ],
+)
+def test_a_page_number_beyond_any_integer_shows_an_empty_page(
+    listed: Cast, as_supervisor: TestClient[Litestar], path: str
+) -> None:
+    # Unclamped, the offset overflowed PostgreSQL's 64-bit integers: a 500.
+    response = as_supervisor.get(path)
+    assert response.status_code == 200
+
+
+def test_the_api_clamps_a_huge_page_and_page_size(listed: Cast, anon: TestClient[Litestar]) -> None:
+    data = anon.get("/api/v1/powers", params={"page": 10**20, "per_page": 10**11}).json()
+    assert (data["page"], data["per_page"], data["items"]) == (1_000_000, 200, [])
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"start": "2026-01-01", "value": 10**20, "unit": "month"}, "between 1 and 9999"),
+        ({"start": "9999-12-31", "value": 9999, "unit": "workday"}, "after the year 9999"),
+    ],
+)
+def test_the_calculator_explains_a_limit_it_cannot_compute(
+    listed: Cast, anon: TestClient[Litestar], query: dict[str, object], message: str
+) -> None:
+    response = anon.get("/calculator", params={**query, "format": "json"})
+    assert response.status_code == 400 and message in response.json()["detail"]

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session, col, select
 
 from powerlists.columns import utcnow
-from powerlists.limits import Limit, Unit
+from powerlists.limits import MAX_VALUE, Limit, Unit
 from powerlists.zipcheck import WorkbookRefused
 from tracker.accounts.guards import admin_only, current_user
 from tracker.calendar import package_years
@@ -49,12 +49,14 @@ def calculate(db: Session, tz: Any, start: str, value: int, unit: str) -> tuple[
         return None, _("Write the date as YYYY-MM-DD.")
     if unit not in {u.value for u in Unit}:
         return None, _("Choose a unit.")
-    try:
-        limit = Limit(0 if unit == Unit.immediate else value, Unit(unit))
-    except ValueError:
+    if unit != Unit.immediate and not 1 <= value <= MAX_VALUE:
         return None, _("The number must be between 1 and 9999.")
+    limit = Limit(0 if unit == Unit.immediate else value, Unit(unit))
     start_at = datetime.combine(start_date, datetime.min.time(), tzinfo=tz)
-    return due(start_at, limit, load_calendar(db), tz), ""
+    try:
+        return due(start_at, limit, load_calendar(db), tz), ""
+    except OverflowError:  # past the year 9999
+        return None, _("The deadline would fall after the year 9999.")
 
 
 class CalculatorController(Controller):

@@ -14,6 +14,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 T = TypeVar("T")
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 200
+MAX_PAGE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,9 @@ class Page(Generic[T]):
 
 
 def clamp(page: int, per_page: int) -> tuple[int, int]:
-    return max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+    # A page past MAX_PAGE is as empty as any page past the last, and its offset still fits the
+    # database's integers (PostgreSQL refuses an OFFSET beyond 64 bits).
+    return min(max(1, page), MAX_PAGE), min(max(1, per_page), MAX_PER_PAGE)
 
 
 def _bounds(db: Session, stmt: Any, page: int, per_page: int) -> tuple[int, int, int]:
