@@ -365,3 +365,27 @@ def test_concurrent_api_batches_never_fail_and_never_store_an_event_twice(
     db.commit()
     assert db.exec(select(func.count()).select_from(CaseEvent)).one() == 2 * 13
     assert db.exec(select(func.count()).select_from(Case)).one() == 13
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ({"type": "fee_charged", "amount": "1e30"}, "amount: '1e30' is not an amount in yuan."),
+        ({"type": "fee_charged", "amount": "NaN"}, "amount: 'NaN' is not an amount in yuan."),
+        (
+            {"type": "accepted", "at": "0001-01-01T00:00:00"},
+            "at: 0001-01-01T00:00:00 is not between 1970 and 2199.",
+        ),
+        (
+            {"type": "accepted", "recorded_at": "9999-12-31T23:59:59"},
+            "recorded_at: 9999-12-31T23:59:59 is not between 1970 and 2199.",
+        ),
+    ],
+)
+def test_an_event_with_a_value_out_of_range_is_rejected_naming_the_field(
+    db: Session, listed: Cast, extra: dict[str, Any], reason: str
+) -> None:
+    # At year 1 the conversion to UTC overflowed: a 500 on the API before this check.
+    send(db, listed.dept_a.id, received("C-1"))
+    [result] = send(db, listed.dept_a.id, {"case": "C-1", "at": "2026-03-03T09:00:00", **extra})
+    assert (result["status"], result["reason"]) == ("rejected", reason)

@@ -21,6 +21,7 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_REF = 100
 MAX_TEXT = 2000
 MAX_COMMENT = 500
+FIRST_YEAR, LAST_YEAR = 1970, 2199  # of any timestamp an event gives
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,16 @@ def parse_time(value: object, field: str, tz: ZoneInfo) -> datetime:
         raise EventRejected(
             N_("%(field)s: %(value)r is not an ISO 8601 timestamp."), field=field, value=value
         ) from None
+    # Deadlines are computed from it, up to years ahead: a year out of this range is a typing
+    # mistake, and at the edges of the calendar the arithmetic would overflow.
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise EventRejected(
+            N_("%(field)s: %(value)s is not between %(first)d and %(last)d."),
+            field=field,
+            value=value,
+            first=FIRST_YEAR,
+            last=LAST_YEAR,
+        )
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)).astimezone(UTC)
 
 
