@@ -71,6 +71,7 @@ def test_two_column_csv_and_xlsx_files_are_read(tmp_path: Path) -> None:
         ("2027-01-01,maybe\n", "'maybe'"),
         ("1 Jan 2027,holiday\n", "'1 Jan 2027'"),
         ("2027-01-01\n", "two columns"),
+        ("0001-01-01,holiday\n", "0001-01-01 is not between 1970 and 2199"),
     ],
 )
 def test_a_bad_calendar_row_is_named_in_the_error(tmp_path: Path, content: str, fragment: str) -> None:
@@ -79,6 +80,14 @@ def test_a_bad_calendar_row_is_named_in_the_error(tmp_path: Path, content: str, 
     with pytest.raises(CalendarFileError) as raised:
         read_calendar_file(path)
     assert "bad.csv row 2" in str(raised.value) and fragment in str(raised.value)
+
+
+def test_an_ics_event_spanning_years_is_refused_before_it_is_walked_day_by_day(tmp_path: Path) -> None:
+    # Walked, 1970–2199 would have been 84,000 rows from one event.
+    path = tmp_path / "huge.ics"
+    path.write_text(ICS.replace("DTEND;VALUE=DATE:20270104", "DTEND;VALUE=DATE:21991231"), encoding="utf-8")
+    with pytest.raises(CalendarFileError, match="from 2027-01-01 to 2199-12-31 is longer than 31 days"):
+        read_calendar_file(path)
 
 
 def test_a_loaded_notice_covers_its_year_and_overrides_the_weekday_guess(tmp_path: Path, db: Session) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from powerlists.models import Department
-from tests.conftest import Cast, csrf_from, new_client
+from tests.conftest import Cast, csrf_from, new_client, post_form
 from tests.test_cases_ingest import received, send
 from tracker.app import create_app
 from tracker.complaints.models import Complaint
@@ -167,3 +167,28 @@ def test_the_calculator_explains_a_limit_it_cannot_compute(
 ) -> None:
     response = anon.get("/calculator", params={**query, "format": "json"})
     assert response.status_code == 400 and message in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "page", "form", "message"),
+    [
+        (
+            "/admin/calendar/days",
+            "/admin/calendar/",
+            {"day": "0001-01-01", "kind": "holiday", "note": "x"},
+            "0001-01-01 is not between 1970 and 2199",
+        ),
+        (
+            "/admin/thresholds/",
+            "/admin/thresholds/",
+            {"name": "stall_workdays", "item_code": "Q" * 65, "value": "5"},
+            "A power code has at most 64 characters",
+        ),
+    ],
+)
+def test_an_admin_form_with_a_value_out_of_range_names_it(
+    cast: Cast, as_admin: TestClient[Litestar], path: str, page: str, form: dict[str, str], message: str
+) -> None:
+    # On PostgreSQL the first overflowed a date (500), the second a varchar(64) (500).
+    response = post_form(as_admin, path, form, form_page=page)
+    assert response.status_code == 400 and message in response.text

@@ -21,6 +21,10 @@ from typing import Any
 import chinese_calendar
 from chinese_calendar import constants as official
 
+# The years a date given to the product may fall in (events, calendar days): deadlines are worked
+# out from them, years ahead, and at the edges of Python's dates that arithmetic would overflow.
+FIRST_YEAR, LAST_YEAR = 1970, 2199
+
 
 @dataclass(frozen=True)
 class DayInfo:

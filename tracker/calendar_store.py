@@ -20,7 +20,7 @@ from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from powerlists.columns import UTCDateTime
 from powerlists.messages import N_
-from tracker.calendar import WorkCalendar
+from tracker.calendar import FIRST_YEAR, LAST_YEAR, WorkCalendar
 
 
 class CalendarDay(SQLModel, table=True):
@@ -68,6 +68,7 @@ def load_calendar(db: Session) -> WorkCalendar:
 
 # Reading files
 
+MAX_EVENT_DAYS = 31  # one event of a notice: a holiday, not a season
 _WORKDAY_WORDS = {"workday", "working", "work", "班", "上班", "补班", "调休上班", "工作日"}
 _HOLIDAY_WORDS = {"holiday", "off", "休", "休息", "放假", "假", "节假日"}
 
@@ -83,18 +84,31 @@ def _kind(text: str, where: str) -> bool:
 
 def _date(value: object, where: str) -> date:
     if isinstance(value, datetime):
-        return value.date()
+        return in_range(value.date(), where)
     if isinstance(value, date):
-        return value
+        return in_range(value, where)
     text = str(value or "").strip()
     for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日"):
         try:
-            return datetime.strptime(text, pattern).date()
+            parsed = datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+        return in_range(parsed, where)
     raise CalendarFileError(
         N_("%(where)s: %(text)r is not a date (write YYYY-MM-DD)."), where=where, text=text
     )
+
+
+def in_range(day: date, where: str) -> date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise CalendarFileError(
+            N_("%(where)s: %(day)s is not between %(first)d and %(last)d."),
+            where=where,
+            day=day.isoformat(),
+            first=FIRST_YEAR,
+            last=LAST_YEAR,
+        )
+    return day
 
 
 def _rows(rows: list[list[object]], name: str) -> list[Entry]:
@@ -130,6 +144,14 @@ def _ics(text: str, name: str) -> list[Entry]:
                 raise CalendarFileError(N_("%(where)s: an event has no DTSTART."), where=name)
             start = _date(event["DTSTART"][:8], name)
             end = _date(event["DTEND"][:8], name) if "DTEND" in event else start + timedelta(days=1)
+            if (end - start).days > MAX_EVENT_DAYS:  # a holiday, not a decade
+                raise CalendarFileError(
+                    N_("%(where)s: an event from %(start)s to %(end)s is longer than %(max)d days."),
+                    where=name,
+                    start=start.isoformat(),
+                    end=end.isoformat(),
+                    max=MAX_EVENT_DAYS,
+                )
             summary = event.get("SUMMARY", "")
             working = "班" in summary or "workday" in summary.lower()
             day = start

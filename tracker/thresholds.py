@@ -131,6 +131,9 @@ THRESHOLDS: tuple[Threshold, ...] = (
 BY_NAME = {t.name: t for t in THRESHOLDS}
 
 
+MAX_ITEM_CODE = 64  # as PowerItem.code
+
+
 class FlagThreshold(SQLModel, table=True):
     """A value an admin set: for every item (``item_id`` None) or for one power item."""
 
@@ -140,7 +143,7 @@ class FlagThreshold(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=64)
     # The item's code rather than a PowerItem row: a setting outlives list revisions. "" = all items.
-    item_code: str = Field(default="", max_length=64)
+    item_code: str = Field(default="", max_length=MAX_ITEM_CODE)
     value: int
 
 
@@ -197,6 +200,10 @@ def set_threshold(db: Session, name: str, value: int, item_code: str = "") -> Fl
     item_code = item_code.strip()
     if item_code and not threshold.per_item:
         raise ThresholdError("item_code", N_("%(name)s cannot be set per item."), name=name)
+    if len(item_code) > MAX_ITEM_CODE:
+        raise ThresholdError(
+            "item_code", N_("A power code has at most %(max)d characters."), max=MAX_ITEM_CODE
+        )
     if not 0 <= value <= MAXIMUM[threshold.unit]:
         raise ThresholdError(
             "value", N_("The value must be between 0 and %(max)d."), max=MAXIMUM[threshold.unit]

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from powerlists.messages import N_
+from tracker.calendar import FIRST_YEAR, LAST_YEAR
 from tracker.cases.models import EventType, Outcome, SuspendReason
 from tracker.ratings.codes import BadCode, checked
 from tracker.ratings.models import DIMENSIONS, Channel
@@ -21,7 +22,6 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_REF = 100
 MAX_TEXT = 2000
 MAX_COMMENT = 500
-FIRST_YEAR, LAST_YEAR = 1970, 2199  # of any timestamp an event gives
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,6 @@ def parse_time(value: object, field: str, tz: ZoneInfo) -> datetime:
         raise EventRejected(
             N_("%(field)s: %(value)r is not an ISO 8601 timestamp."), field=field, value=value
         ) from None
-    # Deadlines are computed from it, up to years ahead: a year out of this range is a typing
-    # mistake, and at the edges of the calendar the arithmetic would overflow.
     if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
         raise EventRejected(
             N_("%(field)s: %(value)s is not between %(first)d and %(last)d."),

@@ -25,6 +25,7 @@ from tracker.calendar_store import (
     CalendarFileError,
     CalendarYear,
     Entry,
+    in_range,
     load_calendar,
     read_calendar_file,
     remove_day,
@@ -170,7 +171,9 @@ class CalendarAdminController(Controller):
     @post("/days", name="admin_calendar_day", sync_to_thread=True)
     def add_day(self, request: Request[Any, Any, Any], db_session: DB, data: FormData) -> Template | Redirect:
         try:
-            day = date.fromisoformat(text(data, "day"))
+            day = in_range(date.fromisoformat(text(data, "day")), "day")
+        except CalendarFileError as exc:
+            return _calendar_page(db_session, {"day": _(exc.message, **exc.args_)}, 400)
         except ValueError:
             return _calendar_page(db_session, {"day": _("Write the date as YYYY-MM-DD.")}, 400)
         user = current_user(request)
