@@ -77,6 +77,24 @@ def test_an_operator_uploads_checks_and_publishes_their_list(
     assert "XK-2" in anon.get("/departments/dept-a").text
 
 
+def test_an_uploaded_file_name_is_kept_without_folders_or_control_characters_and_at_most_255_long(
+    as_op_a: TestClient[Litestar], db: Session, tmp_path: Path
+) -> None:
+    # A name of 300 characters with a NUL was a 500 on PostgreSQL (varchar(255), no NUL in text).
+    path = build(tmp_path / "list.xlsx", rows=[item_row("XK-1", "食品经营许可")])
+    page = as_op_a.get("/powerlist/")
+    name = "C:\\清单\\" + "长" * 300 + "\x00.xlsx"
+    checked = as_op_a.post(
+        "/powerlist/upload/",
+        data={"csrf_token": csrf_from(page.text), "effective": "2026-01-01"},
+        files={"file": (name, path.read_bytes(), XLSX)},
+    )
+    assert checked.status_code == 200, checked.text
+    db.expire_all()
+    draft = db.exec(select(PowerList)).one()
+    assert draft.source_name == ("长" * 300 + ".xlsx")[:255] and "\x00" not in draft.source_name
+
+
 def test_an_upload_with_errors_shows_them_with_rows_and_saves_nothing(
     as_op_a: TestClient[Litestar], db: Session, tmp_path: Path
 ) -> None:

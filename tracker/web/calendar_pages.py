@@ -32,6 +32,7 @@ from tracker.calendar_store import (
     store,
 )
 from tracker.cases.ingest import recompute_after_calendar_change
+from tracker.flags.attachments import display_name
 from tracker.i18n import gettext as _
 from tracker.sla import Due, due
 from tracker.web.dates import today
@@ -133,14 +134,15 @@ class CalendarAdminController(Controller):
         try:
             with path.open("wb") as out:
                 shutil.copyfileobj(upload.file, out)
-            entries = read_calendar_file(path, name=upload.filename)
+            name = display_name(upload.filename)  # without folders or control characters, ≤ 255
+            entries = read_calendar_file(path, name=name)
             user = current_user(request)
             source = "local" if checkbox(data, "local") else "notice"
             years = store(
                 db_session,
                 entries,
                 source=source,
-                source_name=upload.filename,
+                source_name=name,
                 now=utcnow(),
                 by=user.id if user else None,
             )

@@ -25,6 +25,7 @@ from tracker.accounts.guards import current_user, roles
 from tracker.accounts.models import Role, User
 from tracker.accounts.scope import get_in_scope, visible_department
 from tracker.audit.records import record_publication
+from tracker.flags.attachments import display_name
 from tracker.i18n import gettext as _
 from tracker.web.dates import today
 from tracker.web.flash import flash
@@ -173,7 +174,8 @@ def upload_controller(max_upload_bytes: int) -> type[Controller]:
             try:
                 with path.open("wb") as out:
                     shutil.copyfileobj(upload.file, out, length=1 << 20)
-                return self._check(request, db_session, department, user, path, upload.filename, effective)
+                name = display_name(upload.filename)  # without folders or control characters, ≤ 255
+                return self._check(request, db_session, department, user, path, name, effective)
             finally:
                 path.unlink(missing_ok=True)
 
@@ -192,7 +194,7 @@ def upload_controller(max_upload_bytes: int) -> type[Controller]:
                     db,
                     department.id,  # type: ignore[arg-type]
                     path,
-                    source_name=Path(filename).name,
+                    source_name=filename,
                     effective=effective,
                     imported_by_id=user.id,
                     now=utcnow(),
