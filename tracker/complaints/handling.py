@@ -34,9 +34,8 @@ from tracker.notify.inbox import Message, notify, supervisors
 MAX_REASON = 5000
 UPHELD = frozenset({FlagStatus.confirmed, FlagStatus.rectification_submitted, FlagStatus.closed})
 NOT_UPHELD = frozenset({FlagStatus.dismissed, FlagStatus.exempted})
-DECIDING = frozenset(
-    {"confirm", "dismiss", "exempt"}
-)  # the review actions whose reason the complainant reads
+# The review actions whose reason the complainant reads on the status page.
+DECIDING = frozenset({"confirm", "dismiss", "exempt"})
 
 
 class HandlingRefused(ValueError):
