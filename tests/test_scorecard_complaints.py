@@ -248,19 +248,23 @@ def test_the_months_to_refresh_include_complaints_received_and_reviews_decided_s
 # The grade
 
 
-def test_the_grade_weighs_the_share_of_decided_cases_not_met_by_an_upheld_complaint() -> None:
-    assert BY_NAME["weight_complaints"].default == 10 and BY_NAME["weight_complaints"].unit == "weight"
-    row = _rollup(1, 100, 90) | {"complaints": 30, "complaints_upheld": 20}
-    graded = grade(combine([row]), DEFAULTS)
-    # 100 × (40 × 0.90 + 40 × 1.00 + 10 × 0.80) ÷ 90 = 93.3: good; without complaints 95: excellent.
-    assert graded.parts[-1] == {"figure": "complaint_free", "rate": 0.8, "weight": 10}
-    assert graded.score == pytest.approx(8400 / 90) and graded.grade == "good"
-    unweighted = grade(combine([row]), Thresholds(general={"weight_complaints": 0}))
-    assert "complaint_free" not in [p["figure"] for p in unweighted.parts]
-    assert unweighted.score == pytest.approx(95.0) and unweighted.grade == "excellent"
-    flooded = combine([_rollup(1, 10, 10) | {"complaints_upheld": 25}])
-    assert (flooded.complaint_free.k, flooded.complaint_free.n) == (0, 10)  # never below 0
-    assert combine([_rollup(1, 0, 0) | {"complaints_upheld": 2}]).complaint_free.value is None
+def test_each_upheld_complaint_takes_points_off_the_grade_and_received_ones_cost_nothing() -> None:
+    assert BY_NAME["complaint_deduction"].default == 2
+    clean = grade(combine([_rollup(1, 100, 90) | {"complaints": 30}]), DEFAULTS)
+    # 100 × (40 × 0.90 + 40 × 1.00) ÷ 80 = 95: excellent; complaints not upheld change nothing.
+    assert clean.score == pytest.approx(95.0) and clean.grade == "excellent"
+    assert clean.deduction == {"complaints_upheld": 0, "points_each": 2, "points": 0}
+    upheld = grade(combine([_rollup(1, 100, 90) | {"complaints": 30, "complaints_upheld": 3}]), DEFAULTS)
+    assert upheld.score == pytest.approx(95.0 - 3 * 2) and upheld.grade == "good"
+    assert upheld.deduction == {"complaints_upheld": 3, "points_each": 2, "points": 6}
+    assert [p["figure"] for p in upheld.parts] == ["on_time_promised", "on_time_statutory"]
+    lenient = grade(
+        combine([_rollup(1, 100, 90) | {"complaints_upheld": 3}]),
+        Thresholds(general={"complaint_deduction": 0}),
+    )
+    assert lenient.score == pytest.approx(95.0)
+    flooded = grade(combine([_rollup(1, 100, 90) | {"complaints_upheld": 80}]), DEFAULTS)
+    assert flooded.score == 0.0 and flooded.grade == "fail"  # never below 0
 
 
 # Shown where the other figures are
@@ -278,12 +282,12 @@ def test_the_pages_json_twins_and_exports_carry_the_complaints(
     code = listed.dept_a.code
     figures = anon.get(f"/departments/{code}.json?period=2026-Q1").json()["scorecard"]["figures"]
     assert (figures["complaints"], figures["complaints_upheld"]) == (received, upheld) == (6, 3)
-    assert (figures["complaint_free"]["k"], figures["complaint_free"]["n"]) == (5 - 3, 5)
-    assert {"figure": "complaint_free", "rate": 0.4, "weight": 10} in figures["grading"]["parts"]
+    assert figures["grading"]["deduction"] == {"complaints_upheld": 3, "points_each": 2, "points": 6}
     region = anon.get("/?period=2026-Q1&format=json").json()["region"]
     assert region["complaints"] == counted(FILED, {"a", "b"}, {"2026-03"})[0] == 9
     page = anon.get(f"/departments/{code}?period=2026-Q1", headers={"accept-language": "en"}).text
     assert "Complaints received" in page and "Complaints upheld" in page
+    assert "Less 2 points each for 3 complaints upheld: 6." in page  # how the grade was computed
     period = parse_period("2026-Q1", date(2026, 11, 27))
     text = scorecards_bytes(db, period, "csv", True, lambda m: m).decode("utf-8-sig")
     rows = {r["Department code"]: r for r in csv.DictReader(io.StringIO(text))}

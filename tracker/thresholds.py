@@ -112,10 +112,10 @@ THRESHOLDS: tuple[Threshold, ...] = (
         per_item=False,
     ),
     Threshold(
-        "weight_complaints",
-        10,
-        "weight",
-        N_("Weight of the share of decided cases not met by an upheld complaint in the quarterly score."),
+        "complaint_deduction",
+        2,
+        "points",
+        N_("Points taken off the quarterly score (0–100) for each complaint upheld in the period."),
         per_item=False,
     ),
     Threshold(
@@ -181,7 +181,7 @@ def load_thresholds(db: Session) -> Thresholds:
 
 
 # A threshold past these is a typo, not a policy: a year of working days, a month of hours.
-MAXIMUM = {"workdays": 250, "hours": 720, "cases": 100_000, "weight": 100, "percent": 100}
+MAXIMUM = {"workdays": 250, "hours": 720, "cases": 100_000, "weight": 100, "percent": 100, "points": 100}
 
 
 class ThresholdError(ValueError):

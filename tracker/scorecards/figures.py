@@ -79,8 +79,6 @@ class Figures:
     bad_followed_on_time: Rate  # bad reviews followed up by their deadline, of those due
     complaints: int  # complaints (投诉) received in the period
     complaints_upheld: int  # of those, the ones whose review confirmed a violation (so far)
-    # The share of decided cases not met by an upheld complaint: decided − upheld, of decided.
-    complaint_free: Rate
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -96,7 +94,6 @@ class Figures:
             "bad_followed_on_time": self.bad_followed_on_time.as_dict(),
             "complaints": self.complaints,
             "complaints_upheld": self.complaints_upheld,
-            "complaint_free": self.complaint_free.as_dict(),
         }
 
 
@@ -121,7 +118,4 @@ def combine(rows: Iterable[Mapping[str, Any]], open_rows: Iterable[Mapping[str, 
         bad_followed_on_time=Rate(counts["bad_on_time"], counts["bad_due"]),
         complaints=counts["complaints"],
         complaints_upheld=counts["complaints_upheld"],
-        # Complaints are received and cases decided in the same period but are not the same
-        # population: more upheld complaints than decided cases floors the share at 0.
-        complaint_free=Rate(max(counts["decided"] - counts["complaints_upheld"], 0), counts["decided"]),
     )

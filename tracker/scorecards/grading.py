@@ -2,9 +2,11 @@
 
 score = 100 × Σ weightᵢ × rateᵢ ÷ Σ weightᵢ over the rates a department has (the on-time rates
 against the promised and the statutory limit, the share of confirmed violations rectified on
-time, citizens' satisfaction, and the share of decided cases not met by an upheld complaint —
-decided cases less the period's upheld complaints, of the decided cases, never below 0; a rate
-with no cases behind it is left out with its weight).
+time, and citizens' satisfaction; a rate with no cases behind it is left out with its weight),
+less ``complaint_deduction`` points for each complaint upheld in the period, never below 0.
+Upheld complaints are a deduction, not a rate: as a share of decided cases they would be near
+100% everywhere and lift every score; as a share of complaints received, a department could
+improve it by filing baseless complaints about itself.
 Bands and weights are thresholds an admin may change; each scorecard shows the values it was
 graded with.
 """
@@ -24,7 +26,6 @@ WEIGHTS = (
     ("on_time_statutory", "weight_on_time_statutory"),
     ("rectified_on_time", "weight_rectified"),
     ("satisfaction", "weight_satisfaction"),
-    ("complaint_free", "weight_complaints"),
 )
 
 
@@ -35,6 +36,7 @@ class Grade:
     parts: list[dict[str, Any]]  # each rate with its weight, as used
     bands: dict[str, int]
     min_cases: int
+    deduction: dict[str, int]  # upheld complaints, points each, points taken off
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +45,7 @@ class Grade:
             "parts": self.parts,
             "bands": self.bands,
             "min_cases": self.min_cases,
+            "deduction": self.deduction,
         }
 
 
@@ -55,11 +58,14 @@ def grade(figures: Figures, thresholds: Thresholds) -> Grade:
         weight = thresholds.value(setting)
         if rate is not None and weight > 0:
             parts.append({"figure": name, "rate": rate, "weight": weight})
+    each = thresholds.value("complaint_deduction")
+    deduction = {"complaints_upheld": figures.complaints_upheld, "points_each": each}
+    deduction["points"] = figures.complaints_upheld * each
     total = sum(p["weight"] for p in parts)
     if figures.counts["decided"] < min_cases or not total:
-        return Grade(None, None, parts, bands, min_cases)
-    score = 100 * sum(p["weight"] * p["rate"] for p in parts) / total
+        return Grade(None, None, parts, bands, min_cases, deduction)
+    score = max(0.0, 100 * sum(p["weight"] * p["rate"] for p in parts) / total - deduction["points"])
     for name, _setting in GRADES:
         if score >= bands[name]:
-            return Grade(name, score, parts, bands, min_cases)
-    return Grade(FAIL, score, parts, bands, min_cases)
+            return Grade(name, score, parts, bands, min_cases, deduction)
+    return Grade(FAIL, score, parts, bands, min_cases, deduction)
