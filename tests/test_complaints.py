@@ -539,3 +539,16 @@ def test_an_admin_sets_the_days_supervisors_have_and_new_complaints_follow_it(
         counted += OFFICIAL.is_working_day(day)
     assert complaint.handle_by == end_of(day)
     assert "within 3 working days" in as_supervisor.get("/complaints/").text
+
+
+def test_the_queue_lists_the_newest_first_or_the_decision_due_soonest(
+    db: Session, listed: Cast, tmp_path: Path, as_supervisor: TestClient[Litestar]
+) -> None:
+    earlier, _ = filed(db, listed, tmp_path, when=NOW)  # due Sat 10 Oct
+    later, _ = filed(db, listed, tmp_path, when=NOW + timedelta(days=1))  # due Mon 12 Oct
+    newest = as_supervisor.get("/complaints/", params={"format": "json"}).json()["items"]
+    assert [i["number"] for i in newest] == [later.number, earlier.number]
+    due = as_supervisor.get("/complaints/", params={"format": "json", "sort": "due"}).json()["items"]
+    assert [i["number"] for i in due] == [earlier.number, later.number]
+    page = as_supervisor.get("/complaints/", params={"sort": "due"}).text
+    assert '<option value="due" selected>' in page

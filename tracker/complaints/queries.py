@@ -16,18 +16,32 @@ from tracker.flags.subjects import COMPLAINT
 STATUSES = tuple(s.value for s in ComplaintStatus)
 
 
+SORTS = ("received", "due")  # newest first; or the decision due soonest first (the supervisors' to-do)
+
+
 def complaint_list(
-    *, only_department: int | None, department_id: int | None, status: str, overdue: bool, now: datetime
+    *,
+    only_department: int | None,
+    department_id: int | None,
+    status: str,
+    overdue: bool,
+    now: datetime,
+    sort: str = "received",
 ) -> Select[Any]:
-    """Complaints with their department and review flag, newest first.
+    """Complaints with their department and review flag, newest first (or by ``sort``).
 
     A department's operators (``only_department``) see only the complaints accepted about it.
     """
+    order = (
+        (col(Complaint.handle_by).asc(), col(Complaint.id).asc())
+        if sort == "due"
+        else (col(Complaint.received_at).desc(), col(Complaint.id).desc())
+    )
     stmt = (
         select(Complaint, Department, Flag)
         .join(Department, col(Department.id) == Complaint.department_id)
         .outerjoin(Flag, (col(Flag.complaint_id) == Complaint.id) & (col(Flag.kind) == COMPLAINT))
-        .order_by(col(Complaint.received_at).desc(), col(Complaint.id).desc())
+        .order_by(*order)
     )
     if only_department is not None:
         stmt = stmt.where(

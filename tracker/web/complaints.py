@@ -22,7 +22,7 @@ from tracker.accounts.scope import visible_department
 from tracker.complaints import handling
 from tracker.complaints.intake import files_of
 from tracker.complaints.models import Complaint, ComplaintFile
-from tracker.complaints.queries import STATUSES, complaint_list
+from tracker.complaints.queries import SORTS, STATUSES, complaint_list
 from tracker.db import begin_writing
 from tracker.exports.complaints import EXPORT_LIMIT, complaint_rows, fields
 from tracker.exports.tables import FORMATS, MEDIA_TYPES, table_bytes
@@ -52,7 +52,7 @@ def _visible(db: Session, complaint_id: int, user: User) -> Complaint:
     return complaint
 
 
-def _query(db: Session, user: User, department: str, status: str, overdue: str) -> Any:
+def _query(db: Session, user: User, department: str, status: str, overdue: str, sort: str = "") -> Any:
     """The workbench's one query, for the page, its JSON twin and the downloads."""
     only = visible_department(user)
     chosen = by_code(db, department) if department and only is None else None
@@ -62,6 +62,7 @@ def _query(db: Session, user: User, department: str, status: str, overdue: str) 
         status=status,
         overdue=overdue == "1",
         now=utcnow(),
+        sort=sort,
     )
 
 
@@ -85,12 +86,13 @@ class ComplaintsController(Controller):
         department: FromQuery[str] = "",
         status: FromQuery[str] = "",
         overdue: FromQuery[str] = "",
+        sort: FromQuery[str] = "",
         page: FromQuery[int] = 1,
         format: FromQuery[str] = "html",
     ) -> Response[Any]:
         user = _user(request)
         only = visible_department(user)
-        stmt = _query(db_session, user, department, status, overdue)
+        stmt = _query(db_session, user, department, status, overdue, sort)
         found = paginate_rows(db_session, stmt, page)
         if format == "json":
             return Response({**found.as_dict(), "items": _items(request, user, found.items)}, headers=PRIVATE)
@@ -101,6 +103,7 @@ class ComplaintsController(Controller):
                 "department": department,
                 "status": status,
                 "overdue": overdue == "1",
+                "sort": sort if sort in SORTS else "received",
                 "statuses": STATUSES,
                 "departments": []
                 if only is not None
@@ -119,12 +122,13 @@ class ComplaintsController(Controller):
         department: FromQuery[str] = "",
         status: FromQuery[str] = "",
         overdue: FromQuery[str] = "",
+        sort: FromQuery[str] = "",
         format: FromQuery[str] = "xlsx",
     ) -> Response[bytes]:
         if format not in FORMATS:
             raise ValidationException(_("Choose xlsx, csv or json."))
         user = _user(request)
-        stmt = _query(db_session, user, department, status, overdue).limit(EXPORT_LIMIT)
+        stmt = _query(db_session, user, department, status, overdue, sort).limit(EXPORT_LIMIT)
         private = handling.may_handle(user)
         rows = complaint_rows(
             db_session.execute(stmt), runtime(request).settings.tz, private=private, now=utcnow()
