@@ -201,3 +201,9 @@ def test_calendar_load_then_due_is_no_longer_provisional(migrated: Tracker, tmp_
     bad = tmp_path / "bad.txt"
     bad.write_text("x", encoding="utf-8")
     assert "use an .ics, .xlsx or .csv file" in one_line_error(migrated("calendar", "load", str(bad)))
+
+
+def test_calendar_due_past_the_year_9999_is_a_one_line_error(migrated: Tracker) -> None:
+    result = migrated("calendar", "due", "9999-12-31", "9999", "--unit", "workday")
+    assert result.returncode == 1
+    assert one_line_error(result) == "error: The deadline would fall after the year 9999."

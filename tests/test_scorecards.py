@@ -246,3 +246,6 @@ def test_tracker_scorecards_refresh_refreshes_on_demand_and_names_a_bad_month(mi
     out = migrated.ok("scorecards", "refresh", "--month", "2026-03")
     assert out.startswith("refreshed 1 month(s) (2026-03)")
     assert "'2026-3'" in one_line_error(migrated("scorecards", "refresh", "--month", "2026-3"))
+    # The month after December 9999 does not exist: this was a traceback.
+    too_late = one_line_error(migrated("scorecards", "refresh", "--month", "9999-12"))
+    assert too_late == "error: --month: 9999-12 is not between 1970 and 2199"

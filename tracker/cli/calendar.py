@@ -47,7 +47,10 @@ def due_command(start: str, value: int, unit: str, fmt: str) -> None:
         raise Failure(str(exc)) from None
     with session_scope(ctx.engine) as db:
         cal = load_calendar(db)
-    result = due(parse_start(start, tz), limit, cal, tz)
+    try:
+        result = due(parse_start(start, tz), limit, cal, tz)
+    except OverflowError:  # past the year 9999
+        raise Failure(_("The deadline would fall after the year 9999.")) from None
     data = result.as_dict()
     data.pop("due_at")
     if fmt == "json":

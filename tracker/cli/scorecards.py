@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import click
 
+from tracker.calendar import FIRST_YEAR, LAST_YEAR
 from tracker.cli.context import Failure, open_context
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -30,6 +31,8 @@ def refresh_command(months: tuple[str, ...]) -> None:
     for month in months:
         if not _MONTH.match(month):
             raise Failure(f"--month: {month!r} is not a month (YYYY-MM)")
+        if not FIRST_YEAR <= int(month[:4]) <= LAST_YEAR:
+            raise Failure(f"--month: {month} is not between {FIRST_YEAR} and {LAST_YEAR}")
     ctx = open_context()
     now = utcnow()
     with job_lock(ctx.engine, "scorecards", now, ttl=timedelta(hours=2)) as held:
