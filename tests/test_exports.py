@@ -532,6 +532,7 @@ def test_the_cli_exports_flags(with_cases: Tracker, tmp_path: Path) -> None:
         (["--department", "nope"], "--department: no department has the code 'nope'"),
         (["--from", "2026-02-30"], "--from: '2026-02-30' is not a date (YYYY-MM-DD)"),
         (["--from", "2026-04-01"], "--from: 2026-04-01 is after --to (2026-03-31)"),
+        (["--from", "0001-01-01"], "--from: 0001-01-01 is not between 1970 and 2199"),  # was a traceback
         (["--format", "pdf"], "--format: 'pdf' is not one of xlsx, csv, json"),
     ],
 )

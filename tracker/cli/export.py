@@ -18,6 +18,7 @@ from typing import IO, Any, TypeVar
 import click
 
 from powerlists.safecells import CellTooLong
+from tracker.calendar import FIRST_YEAR, LAST_YEAR
 from tracker.cli.context import Failure, open_context
 from tracker.exports.tables import FORMATS, Field, infer_format, write_table
 
@@ -34,9 +35,12 @@ def _date(option: str, value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise Failure(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # local midnights at the edges overflow in UTC
+        raise Failure(f"{option}: {day.isoformat()} is not between {FIRST_YEAR} and {LAST_YEAR}")
+    return day
 
 
 def _date_range(start: str | None, end: str | None) -> tuple[date | None, date | None]:
