@@ -12,7 +12,6 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
-from litestar.exceptions import HTTPException
 from litestar.params import FromQuery
 from litestar.response import Template
 from sqlmodel import Session, select
@@ -26,7 +25,7 @@ from tracker.db import begin_writing
 from tracker.flags.attachments import AttachmentRefused
 from tracker.i18n import gettext as _
 from tracker.thresholds import load_thresholds
-from tracker.throttle import allow, client_bucket
+from tracker.web.client_limits import limit_attempts
 from tracker.web.forms import DB, FormData, text
 from tracker.web.runtime import runtime
 from tracker.web.uploads import NamedForm, form_uploads, read_form
@@ -36,20 +35,6 @@ FILING_WINDOW = timedelta(hours=1)
 LOOKUPS = 10  # status look-ups per client address in 10 minutes, as rating codes
 LOOKUP_WINDOW = timedelta(minutes=10)
 PRIVATE = {"cache-control": "no-store"}
-
-
-def _throttled(request: Request[Any, Any, Any], name: str, limit: int, window: timedelta) -> None:
-    ip = request.client.host if request.client else "unknown"
-    if not allow(runtime(request).engine, client_bucket(name, ip), limit=limit, window=window, now=utcnow()):
-        minutes = int(window.total_seconds() // 60)
-        raise HTTPException(
-            status_code=429,
-            detail=_(
-                "Too many attempts from your connection. Please wait %(minutes)d minutes and try again.",
-                minutes=minutes,
-            ),
-            headers={"retry-after": str(int(window.total_seconds()))},
-        )
 
 
 def _form_page(db: Session, form: dict[str, str], errors: dict[str, str], status: int = 200) -> Template:
@@ -87,7 +72,7 @@ def complain_controller(max_upload_bytes: int) -> type[Controller]:
 
         @post("/", name="complain_submit", sync_to_thread=True, dependencies={"form": Provide(read_form)})
         def submit(self, request: Request[Any, Any, Any], db_session: DB, form: NamedForm) -> Template:
-            _throttled(request, "complain", FILINGS, FILING_WINDOW)
+            limit_attempts(request, "complain", FILINGS, FILING_WINDOW)
             fields = {k: text(form.dict(), k) for k in FIELDS}
             uploads = form_uploads(form)
             rt = runtime(request)
@@ -126,7 +111,7 @@ def complain_controller(max_upload_bytes: int) -> type[Controller]:
 
         @post("/status", name="complaint_status", sync_to_thread=True)
         def status(self, request: Request[Any, Any, Any], db_session: DB, data: FormData) -> Template:
-            _throttled(request, "complaint-status", LOOKUPS, LOOKUP_WINDOW)
+            limit_attempts(request, "complaint-status", LOOKUPS, LOOKUP_WINDOW)
             complaint = find(db_session, text(data, "number"), text(data, "secret"))
             if complaint is None:
                 message = _("There is no complaint with this number and secret. Check both and try again.")

@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import HTTPException
 from litestar.response import Template
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -27,7 +26,7 @@ from tracker.i18n import gettext as _
 from tracker.ratings.bad_reviews import FollowUpError, record_verdict, verdict_due
 from tracker.ratings.codes import Holder, unspent_holder
 from tracker.ratings.models import DIMENSIONS, Channel, Rating, RatingKind
-from tracker.throttle import allow, client_bucket
+from tracker.web.client_limits import limit_attempts
 from tracker.web.forms import DB, FormData, text
 from tracker.web.runtime import runtime
 
@@ -37,21 +36,6 @@ PRIVATE = {"cache-control": "no-store"}
 NOT_VALID = N_(
     "This code is not valid, or it has already been used. Check it against the slip or message you received."
 )
-
-
-def _throttled(request: Request[Any, Any, Any]) -> None:
-    ip = request.client.host if request.client else "unknown"
-    if not allow(
-        runtime(request).engine, client_bucket("rate", ip), limit=ATTEMPTS, window=WINDOW, now=utcnow()
-    ):
-        raise HTTPException(
-            status_code=429,
-            detail=_(
-                "Too many attempts from your connection. Please wait %(minutes)d minutes and try again.",
-                minutes=10,
-            ),
-            headers={"retry-after": str(int(WINDOW.total_seconds()))},
-        )
 
 
 def _code_page(error: str = "", status: int = 200) -> Template:
@@ -90,7 +74,7 @@ class RateController(Controller):
 
     @post("/", name="rate_code", sync_to_thread=True)
     def check_code(self, request: Request[Any, Any, Any], db_session: DB, data: FormData) -> Template:
-        _throttled(request)
+        limit_attempts(request, "rate", ATTEMPTS, WINDOW)
         code = text(data, "code")
         holder = unspent_holder(db_session, code)
         if holder is None:
@@ -111,7 +95,7 @@ class RateController(Controller):
 
     @post("/verdict", name="rate_verdict", sync_to_thread=True)
     def verdict(self, request: Request[Any, Any, Any], db_session: DB, data: FormData) -> Template:
-        _throttled(request)
+        limit_attempts(request, "rate", ATTEMPTS, WINDOW)
         code = text(data, "code")
         waiting = verdict_due(db_session, code)
         if waiting is None:
@@ -141,7 +125,7 @@ class RateController(Controller):
 
     @post("/rating", name="rate_submit", sync_to_thread=True)
     def submit(self, request: Request[Any, Any, Any], db_session: DB, data: FormData) -> Response[Any]:
-        _throttled(request)
+        limit_attempts(request, "rate", ATTEMPTS, WINDOW)
         code = text(data, "code")
         holder = unspent_holder(db_session, code)
         if holder is None:
