@@ -23,7 +23,7 @@ from tracker.audit.models import AuditEntry
 from tracker.calendar import OFFICIAL
 from tracker.complaints import handling
 from tracker.complaints.intake import ComplaintRefused, file_complaint, find, secret_digest
-from tracker.complaints.models import Complaint, ComplaintFile, ComplaintStatus
+from tracker.complaints.models import Complaint, ComplaintFile, ComplaintStatus, handled_late_sql
 from tracker.exports import flags as flag_export
 from tracker.flags import escalation
 from tracker.flags.attachments import AttachmentRefused, Upload
@@ -552,3 +552,24 @@ def test_the_queue_lists_the_newest_first_or_the_decision_due_soonest(
     assert [i["number"] for i in due] == [earlier.number, later.number]
     page = as_supervisor.get("/complaints/", params={"sort": "due"}).text
     assert '<option value="due" selected>' in page
+
+
+def test_not_handled_in_time_means_the_same_in_the_queue_filter_and_on_each_complaint(
+    db: Session, listed: Cast, tmp_path: Path, as_supervisor: TestClient[Litestar]
+) -> None:
+    now = end_of(date(2026, 10, 12))
+    waiting_late, _ = filed(db, listed, tmp_path)  # due by the end of 10 Oct
+    handled_late, _ = filed(db, listed, tmp_path)
+    on_time, _ = filed(db, listed, tmp_path)
+    not_due_yet, _ = filed(db, listed, tmp_path, when=datetime(2026, 10, 12, 9, 0, tzinfo=SHANGHAI))
+    handling.decline(db, handled_late, listed.supervisor, "不予受理", now=end_of(date(2026, 10, 11)))
+    handling.decline(db, on_time, listed.supervisor, "不予受理", now=end_of(date(2026, 10, 9)))
+    db.commit()
+    expected = {waiting_late.number, handled_late.number}
+    every = (waiting_late, handled_late, on_time, not_due_yet)
+    assert {c.number for c in every if c.handled_late(now)} == expected
+    in_sql = db.exec(select(Complaint.number).where(handled_late_sql(now))).all()
+    assert set(in_sql) == expected
+    queue = as_supervisor.get("/complaints/", params={"overdue": "1", "format": "json"}).json()["items"]
+    # The queue asks at the real time, when the one not due yet on 12 Oct is past due too.
+    assert {i["number"] for i in queue} == expected | {not_due_yet.number}

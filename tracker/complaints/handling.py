@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from powerlists.messages import N_
 from powerlists.models import Department
 from tracker.accounts.models import Role, User
 from tracker.audit.chain import Change, append, utc_text
-from tracker.complaints.models import Complaint, ComplaintStatus
+from tracker.complaints.models import Complaint, ComplaintStatus, handled_late_sql
 from tracker.db import begin_writing
 from tracker.flags.models import NO_STEP, Flag, FlagAction, FlagStatus, Level, ScanMark
 from tracker.flags.review import SUPERVISING
@@ -209,14 +209,7 @@ def mark_overdue(
     begin_writing(db)
     claimed = db.execute(
         update(_complaint)
-        .where(
-            _complaint.c.overdue_at.is_(None),
-            _complaint.c.handle_by < now,
-            or_(
-                _complaint.c.status == ComplaintStatus.received.value,
-                _complaint.c.handled_at > _complaint.c.handle_by,
-            ),
-        )
+        .where(_complaint.c.overdue_at.is_(None), handled_late_sql(now))
         .values(overdue_at=now)
         .returning(_complaint.c.id)
     ).scalars()

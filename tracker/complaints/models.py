@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import String, Text
-from sqlmodel import Column, Field, SQLModel
+from sqlalchemy import ColumnElement, String, Text, and_, or_
+from sqlmodel import Column, Field, SQLModel, col
 
 from powerlists.columns import UTCDateTime
 
@@ -51,6 +51,19 @@ class Complaint(SQLModel, table=True):
     )
     # Set once by the scheduler when ``handle_by`` passed with the complaint still received.
     overdue_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+    def handled_late(self, now: datetime) -> bool:
+        """Not accepted or declined by ``handle_by``: still waiting past it, or handled after it
+        (``handled_late_sql`` is the same rule in SQL)."""
+        if self.handled_at is not None:
+            return self.handled_at > self.handle_by
+        return now > self.handle_by
+
+
+def handled_late_sql(now: datetime) -> ColumnElement[bool]:
+    """``Complaint.handled_late`` as a condition for queries and the scheduler's UPDATE."""
+    handled_at, handle_by = col(Complaint.handled_at), col(Complaint.handle_by)
+    return or_(and_(handled_at.is_(None), handle_by < now), handled_at > handle_by)
 
 
 class ComplaintFile(SQLModel, table=True):

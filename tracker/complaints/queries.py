@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from sqlmodel import col
 
 from powerlists.models import Department
-from tracker.complaints.models import Complaint, ComplaintStatus
+from tracker.complaints.models import Complaint, ComplaintStatus, handled_late_sql
 from tracker.flags.models import Flag
 from tracker.flags.subjects import COMPLAINT
 
@@ -52,12 +52,5 @@ def complaint_list(
     if status in STATUSES:
         stmt = stmt.where(col(Complaint.status) == status)
     if overdue:
-        # Not handled by the deadline: still waiting past it, or handled after it.
-        stmt = stmt.where(
-            (col(Complaint.handle_by) < now)
-            & (
-                (col(Complaint.status) == ComplaintStatus.received)
-                | (col(Complaint.handled_at) > col(Complaint.handle_by))
-            )
-        )
+        stmt = stmt.where(handled_late_sql(now))
     return stmt

@@ -49,9 +49,6 @@ def complaint_rows(rows: Iterable[Any], tz: Any, *, private: bool, now: Any) -> 
         return value.astimezone(tz) if value is not None else None
 
     for complaint, department, flag in rows:
-        late = (
-            complaint.handled_at > complaint.handle_by if complaint.handled_at else now > complaint.handle_by
-        )
         row: tuple[object, ...] = (
             complaint.id,
             complaint.number,
@@ -65,7 +62,7 @@ def complaint_rows(rows: Iterable[Any], tz: Any, *, private: bool, now: Any) -> 
             local(complaint.handle_by),
             local(complaint.handled_at),
             complaint.reason,
-            late,
+            complaint.handled_late(now),
             flag.id if flag else None,
             str(flag.status) if flag else None,
         )

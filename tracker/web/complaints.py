@@ -195,6 +195,7 @@ class ComplaintsController(Controller):
                 "outcome": handling.outcome(db, complaint),
                 "can_handle": handling.may_handle(user) and complaint.status == "received",
                 "private": handling.may_handle(user),
+                "now": utcnow(),
                 "error": error,
                 "text": written,
             },

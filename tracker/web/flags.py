@@ -194,6 +194,7 @@ def _subject(db: Session, flag: Flag, user: User, tz: ZoneInfo) -> dict[str, Any
             "item": db.get(PowerItem, complaint.power_item_id) if complaint.power_item_id else None,
             "files": files_of(db, complaint.id),
             "private": may_handle(user),
+            "now": utcnow(),
         }
     case = db.get(Case, flag.case_id)
     assert case is not None
