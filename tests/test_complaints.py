@@ -377,7 +377,7 @@ def test_the_public_cannot_open_the_workbench(anon: TestClient[Litestar]) -> Non
 
 
 def test_a_complaint_not_handled_in_time_is_marked_once_and_supervisors_are_told_once(
-    db: Session, listed: Cast, tmp_path: Path
+    db: Session, listed: Cast, tmp_path: Path, as_supervisor: TestClient[Litestar]
 ) -> None:
     late, _ = filed(db, listed, tmp_path)
     on_time, _ = filed(db, listed, tmp_path)
@@ -392,6 +392,10 @@ def test_a_complaint_not_handled_in_time_is_marked_once_and_supervisors_are_told
     assert late.overdue_at == after
     told = db.exec(select(Notification).where(Notification.key == f"complaint:{late.id}:overdue")).all()
     assert {n.user_id for n in told} == {listed.supervisor.id, listed.admin.id}
+    page = as_supervisor.get(f"/complaints/{late.id}", headers={"accept-language": "en"}).text
+    assert "Flagged as not handled in time" in page
+    other = as_supervisor.get(f"/complaints/{on_time.id}", headers={"accept-language": "en"}).text
+    assert "Flagged as not handled in time" not in other and "declined" in other  # the page is in English
 
 
 def test_a_complaint_handled_late_while_the_scheduler_was_down_is_marked_too(
