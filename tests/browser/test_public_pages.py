@@ -55,7 +55,8 @@ def html_lang(page: Page) -> str:
 
 def switch_language(page: Page, code: str) -> None:
     page.click(f".languages a[hreflang='{code}']")
-    page.wait_for_function("code => document.documentElement.lang === code", arg=code)
+    # Polled while the page navigates, when there is for a moment no document element.
+    page.wait_for_function("code => document.documentElement?.lang === code", arg=code)
 
 
 def first_power_link(page: Page) -> tuple[str, str]:
