@@ -95,8 +95,10 @@ def test_a_visitor_finds_a_department_and_follows_one_of_its_powers(page: Page, 
     page.goto("/")
     switch_language(page, "en")
     page.click("header nav a[href='/departments']")
+    page.wait_for_url("**/departments")  # the overview has a search form of its own
     page.fill("input[name=q]", "Market")
     page.click("form.search button[type=submit]")
+    page.wait_for_url("**/departments?q=Market")
     shot(page, "search")
     page.click(f"a[href='/departments/{DEPARTMENT}']")
     page.wait_for_url(f"**/departments/{DEPARTMENT}")
@@ -265,7 +267,8 @@ def test_an_applicant_rates_a_service_on_a_phone_and_sees_the_comment_masked(
     shot(page, "code")
     page.fill("#f-code", rating_code.lower().replace("-", " "))  # as typed from a slip
     page.click("form button[type=submit]")
-    page.wait_for_url("**/rate")
+    # The rating form has the code form's address: wait for its content, not for the address.
+    page.locator("input[name=level]").first.wait_for()
     assert page.locator("input[name=level]").count() == 5
     fits_the_phone(page)
     shot(page, "form")
@@ -282,6 +285,7 @@ def test_an_applicant_rates_a_service_on_a_phone_and_sees_the_comment_masked(
     page.goto("/rate")
     page.fill("#f-code", rating_code)
     page.click("form button[type=submit]")
+    page.locator(".flash-error").wait_for()
     assert page.locator(".flash-error").count() == 1 and page.locator("input[name=level]").count() == 0
 
 
