@@ -22,7 +22,6 @@ from tracker.db import begin_writing, session_scope
 from tracker.flags import escalation, scans
 from tracker.leases import acquire, release
 from tracker.notify import flag_events, mailer
-from tracker.notify.render import email_text
 from tracker.ratings import bad_reviews, invitations
 from tracker.scorecards.refresh import refresh
 from tracker.settings import Settings
@@ -103,19 +102,16 @@ def rating_invitations(engine: Engine, settings: Settings, now: datetime) -> int
 def bad_review_follow_ups(engine: Engine, settings: Settings, now: datetime) -> int:
     """Tell departments of their new bad reviews; flag those whose follow-up deadline passed
     without one (or before it came)."""
-    mail = settings if settings.smtp_url else None
     with session_scope(engine) as db:
-        told = bad_reviews.announce(db, now, (lambda m: email_text(m, mail)) if mail else None)
+        told = bad_reviews.announce(db, now, settings)
         return told + len(bad_reviews.raise_overdue(db, now))
 
 
 def complaints(engine: Engine, settings: Settings, now: datetime) -> int:
     """Tell supervisors of new complaints; mark those not accepted or declined in time."""
-    mail = settings if settings.smtp_url else None
-    email = (lambda m: email_text(m, mail)) if mail else None
     with session_scope(engine) as db:
-        told = handling.announce(db, now, email)
-        return told + len(handling.mark_overdue(db, now, email))
+        told = handling.announce(db, now, settings)
+        return told + len(handling.mark_overdue(db, now, settings))
 
 
 def send_mail(engine: Engine, settings: Settings, now: datetime) -> int:

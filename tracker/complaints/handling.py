@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,6 +29,7 @@ from tracker.flags.review import SUPERVISING
 from tracker.flags.scans import record_flags
 from tracker.flags.subjects import COMPLAINT
 from tracker.notify.inbox import Message, notify, supervisors
+from tracker.settings import Settings
 
 MAX_REASON = 5000
 UPHELD = frozenset({FlagStatus.confirmed, FlagStatus.rectification_submitted, FlagStatus.closed})
@@ -170,7 +170,7 @@ ANNOUNCED = "complaint_notices"
 _complaint = Complaint.__table__  # type: ignore[attr-defined]
 
 
-def announce(db: Session, now: datetime, email: Callable[[Message], tuple[str, str]] | None = None) -> int:
+def announce(db: Session, now: datetime, settings: Settings | None = None) -> int:
     """Tell the supervisors of each complaint received since the last run and still waiting for
     them, once (the inbox keeps one message per user and key); ``email`` renders the e-mail when
     SMTP is on. One already handled needs no notice, nor does an old one at the first run."""
@@ -194,16 +194,14 @@ def announce(db: Session, now: datetime, email: Callable[[Message], tuple[str, s
             f"complaint:{complaint.id}:new",
             message,
             now=now,
-            email=email(message) if email else None,
+            settings=settings,
         )
     db.merge(ScanMark(name=ANNOUNCED, until=now))
     db.flush()
     return sent
 
 
-def mark_overdue(
-    db: Session, now: datetime, email: Callable[[Message], tuple[str, str]] | None = None
-) -> list[str]:
+def mark_overdue(db: Session, now: datetime, settings: Settings | None = None) -> list[str]:
     """Mark each complaint not handled by its deadline, once (a conditional UPDATE claims it), and
     tell the supervisors; returns the numbers marked."""
     begin_writing(db)
@@ -221,7 +219,7 @@ def mark_overdue(
     for complaint in marked:
         message = _message(OVERDUE_SUBJECT, OVERDUE_BODY, complaint, db)
         key = f"complaint:{complaint.id}:overdue"
-        notify(db, readers, key, message, now=now, email=email(message) if email else None)
+        notify(db, readers, key, message, now=now, settings=settings)
     record: dict[str, Any] = {"numbers": [c.number for c in marked], "at": utc_text(now)}
     append(db, [Change("complaints_overdue", f"{ids[0]}:{len(ids)}", record)], at=now)
     return [c.number for c in marked]

@@ -39,7 +39,6 @@ from tracker.flags.models import Flag, FlagAction, FlagStatus, Level
 from tracker.flags.scans import Raised, record_flags
 from tracker.flags.subjects import subject_ref, with_subject
 from tracker.notify.inbox import Message, department_operators, notify
-from tracker.notify.render import email_text
 from tracker.settings import Settings
 
 JOB = "supervision_deadlines"  # the scheduler's job (and `tracker scheduler once`'s lock)
@@ -112,10 +111,9 @@ def check_deadlines(db: Session, now: datetime, tz: ZoneInfo, settings: Settings
     begin_writing(db)  # it reads, then writes what it read: SQLite must not let another writer in between
     raised: list[Raised] = []
     reminders = 0
-    mail = settings if settings is not None and settings.smtp_url else None
     for deadline in DEADLINES:
         raised += raise_broken(db, deadline, now)
-        reminders += remind(db, deadline, now, tz, mail)
+        reminders += remind(db, deadline, now, tz, settings)
     return Outcome(raised, reminders)
 
 
@@ -211,7 +209,9 @@ def reminder_key(flag_id: int, deadline: Deadline, now: datetime, tz: ZoneInfo) 
     return f"reminder:flag:{flag_id}:{deadline.name}:{now.astimezone(tz).date().isoformat()}"
 
 
-def remind(db: Session, deadline: Deadline, now: datetime, tz: ZoneInfo, mail: Settings | None = None) -> int:
+def remind(
+    db: Session, deadline: Deadline, now: datetime, tz: ZoneInfo, settings: Settings | None = None
+) -> int:
     """Remind the department of each flag still awaiting it past the deadline, once a local day.
 
     ``notify`` is idempotent per (user, key) and the key holds the day: a second run the same
@@ -231,6 +231,5 @@ def remind(db: Session, deadline: Deadline, now: datetime, tz: ZoneInfo, mail: S
             f"/flags/{flag.id}",
         )
         key = reminder_key(flag.id, deadline, now, tz)
-        email = email_text(message, mail) if mail is not None else None
-        count += notify(db, operators[flag.department_id], key, message, now=now, email=email)
+        count += notify(db, operators[flag.department_id], key, message, now=now, settings=settings)
     return count

@@ -11,7 +11,7 @@ before it commits them; the unique (user, key) of the inbox makes reading someth
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +28,6 @@ from tracker.db import begin_writing
 from tracker.flags.models import Flag, FlagAction, FlagStatus, ScanMark
 from tracker.flags.review import BY_ACTION, DEPARTMENT
 from tracker.notify.inbox import Message, department_operators, notify
-from tracker.notify.render import email_text
 from tracker.notify.subscriptions import Followers, followers
 from tracker.settings import Settings
 
@@ -126,19 +125,6 @@ def _about_flag(row: Any) -> dict[str, Any]:
     }
 
 
-def _send(
-    db: Session,
-    users: Iterable[User],
-    key: str,
-    message: Message,
-    settings: Settings,
-    now: datetime,
-) -> int:
-    # The e-mail is written once, in the site's language, and queued only when there is a server.
-    email = email_text(message, settings) if settings.smtp_url else None
-    return notify(db, users, key, message, now=now, email=email)
-
-
 def notify_new_flags(db: Session, settings: Settings, now: datetime) -> int:
     """Tell the following supervisors about the flags detected since the last run; returns messages
     added. The caller commits."""
@@ -163,7 +149,7 @@ def notify_new_flags(db: Session, settings: Settings, now: datetime) -> int:
         args = {**_about_flag(row), "detected_at": row.detected_at.isoformat()}
         words = wording(row)
         message = Message(words.new_subject, words.new_body, args, link=f"/flags/{row.id}")
-        added += _send(db, users, f"flag:{row.id}:new", message, settings, now)
+        added += notify(db, users, f"flag:{row.id}:new", message, now=now, settings=settings)
     _move_mark(db, NEW_FLAGS, now)
     return added
 
@@ -227,7 +213,7 @@ def notify_flag_actions(db: Session, settings: Settings, now: datetime) -> int:
             args["due_at"] = row.due_at.isoformat()
             body = words.action_body_with_deadline
         message = Message(words.action_subject, body, args, link=f"/flags/{row.id}")
-        added += _send(db, users, f"action:{row.action_id}", message, settings, now)
+        added += notify(db, users, f"action:{row.action_id}", message, now=now, settings=settings)
     _move_mark(db, FLAG_ACTIONS, now)
     return added
 

@@ -17,6 +17,8 @@ from sqlmodel import Session, col, select
 from tracker.accounts.models import Role, User
 from tracker.bulk import insert_returning_ids, one_of
 from tracker.notify.models import Notification, OutboxMessage
+from tracker.notify.render import email_text
+from tracker.settings import Settings
 
 _notification_table = Notification.__table__  # type: ignore[attr-defined]
 _outbox_table = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -51,12 +53,13 @@ def notify(
     message: Message,
     *,
     now: datetime,
-    email: tuple[str, str] | None = None,
+    settings: Settings | None = None,
 ) -> int:
     """Put ``message`` in each user's inbox unless it is there already; returns how many were new.
 
-    ``email`` is the (subject, body) already rendered in the site's language; when given (SMTP is
-    configured), each new inbox message gets an outbox row with the same key. The caller commits.
+    With ``settings`` whose SMTP is on (TRACKER_SMTP_URL), each new inbox message also gets an
+    outbox row with the same key: the e-mail, written once in the site's language. The caller
+    commits.
     """
     recipients = {u.id: u for u in users if u.id is not None}
     if not recipients:
@@ -85,8 +88,8 @@ def notify(
         for u in fresh
     ]
     ids = insert_returning_ids(db, _notification_table, rows, "user_id")
-    if email is not None:
-        subject, body = email
+    if settings is not None and settings.smtp_url:
+        subject, body = email_text(message, settings)
         db.execute(
             _outbox_table.insert(),
             [

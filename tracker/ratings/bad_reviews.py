@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,6 +34,7 @@ from tracker.ratings.codes import holder_of
 from tracker.ratings.masking import mask_personal_data
 from tracker.ratings.models import BadReview, Channel, Rating, RatingKind, ReviewStatus
 from tracker.ratings.record import case_names
+from tracker.settings import Settings
 from tracker.sla import add_working_days, end_of_day
 
 OVERDUE = "bad_review_overdue"
@@ -192,7 +192,7 @@ NOTICE_BODY = N_(
 NOTICE_MARK = "bad_review_notices"
 
 
-def announce(db: Session, now: datetime, email: Callable[[Message], tuple[str, str]] | None = None) -> int:
+def announce(db: Session, now: datetime, settings: Settings | None = None) -> int:
     """Tell the department's operators of each bad review opened since the last run, once (the
     inbox keeps one message per user and key). ``email`` renders the e-mail when SMTP is on."""
     begin_writing(db)  # it reads, then writes what it read: SQLite must not let another writer in between
@@ -224,7 +224,7 @@ def announce(db: Session, now: datetime, email: Callable[[Message], tuple[str, s
             f"bad_review:{review.id}",
             message,
             now=now,
-            email=email(message) if email else None,
+            settings=settings,
         )
     db.merge(ScanMark(name=NOTICE_MARK, until=now))
     db.flush()
