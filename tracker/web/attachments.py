@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from litestar import Controller, Request, get
@@ -15,10 +14,9 @@ from tracker.accounts.models import Role
 from tracker.accounts.scope import get_in_scope
 from tracker.flags.attachments import TYPES, download_name, find, stored_path
 from tracker.flags.models import Flag
+from tracker.web.downloads import stored_file
 from tracker.web.forms import DB
 from tracker.web.runtime import runtime
-
-log = logging.getLogger("tracker.web")
 
 
 class AttachmentsController(Controller):
@@ -41,15 +39,9 @@ class AttachmentsController(Controller):
         attachment = find(db_session, flag_id, attachment_id)
         if attachment is None:
             raise NotFoundException()
-        path = stored_path(runtime(request).settings.data_dir, attachment)
-        if not path.is_file():
-            log.error("attachment %s of flag %s: %s is missing", attachment.id, flag.id, path)
-            raise NotFoundException()
-        return File(
-            path=path,
-            # A name and a type of our choosing: the client's name and claimed type are never echoed.
-            filename=download_name(flag_id, attachment),
-            media_type=TYPES[attachment.content_type].content_type,
-            content_disposition_type="attachment",
-            headers={"x-content-type-options": "nosniff", "cache-control": "private, no-store"},
+        return stored_file(
+            stored_path(runtime(request).settings.data_dir, attachment),
+            download_name(flag_id, attachment),
+            TYPES[attachment.content_type].content_type,
+            f"attachment {attachment.id} of flag {flag.id}",
         )

@@ -10,6 +10,8 @@ from litestar import Request
 from tracker.accounts.guards import current_user
 
 PUBLIC_SECONDS = 300
+# A page for one visitor (a form with its token, a complaint's secret, the workbench): kept by no cache.
+NO_STORE = {"cache-control": "no-store"}
 
 
 def public_headers(request: Request[Any, Any, Any], seconds: int = PUBLIC_SECONDS) -> dict[str, str]:

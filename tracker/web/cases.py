@@ -29,6 +29,7 @@ from tracker.db import begin_writing
 from tracker.i18n import gettext as _
 from tracker.ratings.codes import generate
 from tracker.ratings.models import Rating, RatingCode, RatingKind
+from tracker.web.caching import NO_STORE
 from tracker.web.dates import today
 from tracker.web.flash import flash
 from tracker.web.forms import DB, FormData, text
@@ -231,5 +232,5 @@ class CasesController(Controller):
                 "outcomes": [o.value for o in Outcome],
             },
             status_code=status,
-            headers={"cache-control": "no-store"},
+            headers=NO_STORE,
         )

@@ -25,6 +25,7 @@ from tracker.db import begin_writing
 from tracker.flags.attachments import AttachmentRefused
 from tracker.i18n import gettext as _
 from tracker.thresholds import load_thresholds
+from tracker.web.caching import NO_STORE
 from tracker.web.client_limits import limit_attempts
 from tracker.web.forms import DB, FormData, text
 from tracker.web.runtime import runtime
@@ -34,7 +35,6 @@ FILINGS = 5  # complaints per client address per hour: more is a flood, not a gr
 FILING_WINDOW = timedelta(hours=1)
 LOOKUPS = 10  # status look-ups per client address in 10 minutes, as rating codes
 LOOKUP_WINDOW = timedelta(minutes=10)
-PRIVATE = {"cache-control": "no-store"}
 
 
 def _form_page(db: Session, form: dict[str, str], errors: dict[str, str], status: int = 200) -> Template:
@@ -43,7 +43,7 @@ def _form_page(db: Session, form: dict[str, str], errors: dict[str, str], status
         "complaints/form.html",
         context={"form": form, "errors": errors, "departments": departments, "max_files": MAX_FILES},
         status_code=status,
-        headers=PRIVATE,
+        headers=NO_STORE,
     )
 
 
@@ -52,7 +52,7 @@ def _status_page(error: str = "", status: int = 200, number: str = "") -> Templa
         "complaints/status_form.html",
         context={"error": error, "number": number},
         status_code=status,
-        headers=PRIVATE,
+        headers=NO_STORE,
     )
 
 
@@ -102,7 +102,7 @@ def complain_controller(max_upload_bytes: int) -> type[Controller]:
             return Template(
                 "complaints/filed.html",
                 context={"complaint": filed.complaint, "secret": filed.secret},
-                headers=PRIVATE,
+                headers=NO_STORE,
             )
 
         @get("/status", name="complaint_status_form", sync_to_thread=True)
@@ -123,7 +123,7 @@ def complain_controller(max_upload_bytes: int) -> type[Controller]:
                     "department": db_session.get(Department, complaint.department_id),
                     "outcome": outcome(db_session, complaint),
                 },
-                headers=PRIVATE,
+                headers=NO_STORE,
             )
 
     return ComplainController

@@ -3,12 +3,11 @@ read the complaints accepted about it (without the complainant's contact details
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Template
 from sqlmodel import Session, select
@@ -25,17 +24,15 @@ from tracker.complaints.models import Complaint, ComplaintFile
 from tracker.complaints.queries import SORTS, STATUSES, complaint_list
 from tracker.db import begin_writing
 from tracker.exports.complaints import EXPORT_LIMIT, complaint_rows, fields
-from tracker.exports.tables import FORMATS, MEDIA_TYPES, table_bytes
 from tracker.flags.attachments import TYPES, stored_path
 from tracker.i18n import gettext as _
 from tracker.thresholds import load_thresholds
+from tracker.web.caching import NO_STORE
+from tracker.web.downloads import check_table_format, stored_file, table_download
 from tracker.web.flash import flash
 from tracker.web.forms import DB, FormData, text
 from tracker.web.pagination import paginate_rows
 from tracker.web.runtime import runtime
-
-log = logging.getLogger("tracker.web")
-PRIVATE = {"cache-control": "no-store"}
 
 
 def _user(request: Request[Any, Any, Any]) -> User:
@@ -95,7 +92,9 @@ class ComplaintsController(Controller):
         stmt = _query(db_session, user, department, status, overdue, sort)
         found = paginate_rows(db_session, stmt, page)
         if format == "json":
-            return Response({**found.as_dict(), "items": _items(request, user, found.items)}, headers=PRIVATE)
+            return Response(
+                {**found.as_dict(), "items": _items(request, user, found.items)}, headers=NO_STORE
+            )
         return Template(
             "complaints/index.html",
             context={
@@ -111,7 +110,7 @@ class ComplaintsController(Controller):
                 "now": utcnow(),
                 "days": load_thresholds(db_session).value("complaint_workdays"),
             },
-            headers=PRIVATE,
+            headers=NO_STORE,
         )
 
     @get("/export", name="complaints_export", sync_to_thread=True)
@@ -125,23 +124,14 @@ class ComplaintsController(Controller):
         sort: FromQuery[str] = "",
         format: FromQuery[str] = "xlsx",
     ) -> Response[bytes]:
-        if format not in FORMATS:
-            raise ValidationException(_("Choose xlsx, csv or json."))
+        check_table_format(format)
         user = _user(request)
         stmt = _query(db_session, user, department, status, overdue, sort).limit(EXPORT_LIMIT)
         private = handling.may_handle(user)
         rows = complaint_rows(
             db_session.execute(stmt), runtime(request).settings.tz, private=private, now=utcnow()
         )
-        body = table_bytes(format, _("Complaints"), fields(private), rows, _)
-        return Response(
-            body,
-            media_type=MEDIA_TYPES[format],
-            headers={
-                "content-disposition": f'attachment; filename="complaints.{format}"',
-                "cache-control": "no-store",
-            },
-        )
+        return table_download(format, _("Complaints"), fields(private), rows, "complaints")
 
     @get("/{complaint_id:int}", name="complaint", sync_to_thread=True)
     def detail(
@@ -170,7 +160,7 @@ class ComplaintsController(Controller):
             }
             for f in files_of(db_session, complaint.id)
         ]
-        return Response(found, headers=PRIVATE)
+        return Response(found, headers=NO_STORE)
 
     def _page(
         self,
@@ -200,7 +190,7 @@ class ComplaintsController(Controller):
                 "text": written,
             },
             status_code=status,
-            headers=PRIVATE,
+            headers=NO_STORE,
         )
 
     @post("/{complaint_id:int}/handle", name="complaint_handle", sync_to_thread=True)
@@ -244,16 +234,10 @@ class ComplaintsController(Controller):
         found = db_session.get(ComplaintFile, file_id)
         if found is None or found.complaint_id != complaint.id:
             raise NotFoundException()
-        path = stored_path(runtime(request).settings.data_dir, found)
-        if not path.is_file():
-            log.error("file %s of complaint %s: %s is missing", found.id, complaint.id, path)
-            raise NotFoundException()
         kind = TYPES[found.content_type]
-        return File(
-            path=path,
-            # A name and a type of our choosing: the complainant's name and claimed type are never echoed.
-            filename=f"complaint-{complaint.number}-file-{found.id}.{kind.extension}",
-            media_type=kind.content_type,
-            content_disposition_type="attachment",
-            headers={"x-content-type-options": "nosniff", "cache-control": "private, no-store"},
+        return stored_file(
+            stored_path(runtime(request).settings.data_dir, found),
+            f"complaint-{complaint.number}-file-{found.id}.{kind.extension}",
+            kind.content_type,
+            f"file {found.id} of complaint {complaint.id}",
         )

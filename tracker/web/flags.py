@@ -26,7 +26,7 @@ from tracker.complaints.handling import may_handle
 from tracker.complaints.intake import files_of
 from tracker.complaints.models import Complaint
 from tracker.db import begin_writing
-from tracker.exports.tables import csv_text, xlsx_bytes
+from tracker.exports.tables import MEDIA_TYPES, csv_text, xlsx_bytes
 from tracker.flags.attachments import (
     ATTACHABLE_ACTIONS,
     MAX_FILES,
@@ -53,6 +53,7 @@ from tracker.flags.review import SUPERVISING, ReviewError, act, available, histo
 from tracker.i18n import activate, ngettext
 from tracker.i18n import gettext as _
 from tracker.thresholds import load_thresholds
+from tracker.web.downloads import private_download
 from tracker.web.errors import http_exception_handler
 from tracker.web.flash import flash
 from tracker.web.forms import DB, FormData, text
@@ -61,7 +62,6 @@ from tracker.web.pagination import DEFAULT_PER_PAGE, paginate_rows
 from tracker.web.runtime import runtime
 from tracker.web.uploads import NamedForm, form_uploads, read_form
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # An export is for a desk, not a data dump: the open-data exports (a later issue) stream the rest.
 EXPORT_LIMIT = 50_000
 
@@ -322,7 +322,7 @@ class FlagsController(Controller):
     ) -> Response[bytes]:
         headers, values = _export_rows(request, flag_rows(db_session, _filter(request), EXPORT_LIMIT))
         body = xlsx_bytes(_("Flags"), headers, values, widths=(24, 12, 16, 22, 9, 6, 18, 18, 10, 18))
-        return _attachment(body, "flags.xlsx", XLSX)
+        return private_download(body, "flags.xlsx", MEDIA_TYPES["xlsx"])
 
     @get("/export.csv", name="flags_csv", sync_to_thread=True)
     def export_csv(
@@ -331,7 +331,7 @@ class FlagsController(Controller):
         db_session: DB,
     ) -> Response[bytes]:
         headers, values = _export_rows(request, flag_rows(db_session, _filter(request), EXPORT_LIMIT))
-        return _attachment(csv_text(headers, values).encode("utf-8"), "flags.csv", "text/csv; charset=utf-8")
+        return private_download(csv_text(headers, values).encode("utf-8"), "flags.csv", MEDIA_TYPES["csv"])
 
     @post("/act", name="flags_act", sync_to_thread=True, guards=[roles(Role.admin, Role.supervisor)])
     def act_on_selected(
@@ -452,12 +452,3 @@ def _refused(db: Session, flag: Flag, user: User, message: str, written: str, tz
 
 def _departments(db: Session) -> list[Department]:
     return list(db.exec(select(Department).order_by(Department.code)))
-
-
-def _attachment(body: bytes, filename: str, media_type: str) -> Response[bytes]:
-    # Supervision data: never kept by a shared cache.
-    headers = {
-        "content-disposition": f'attachment; filename="{filename}"',
-        "cache-control": "private, no-store",
-    }
-    return Response(body, media_type=media_type, headers=headers)

@@ -23,6 +23,7 @@ from powerlists.models import Department, PowerItem, PowerList
 from powerlists.queries import ItemDetail, item_detail, search_items
 from powerlists.template import to_json, write_csv, write_template, write_workbook
 from tracker.audit.published import publish_once
+from tracker.exports.tables import MEDIA_TYPES
 from tracker.i18n import current_language
 from tracker.i18n import gettext as _
 from tracker.scorecards.periods import ROLLING
@@ -36,7 +37,6 @@ from tracker.web.runtime import runtime
 from tracker.web.scorecard_views import card_json, chosen_period
 from tracker.web.transparency import proof_headers
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PUBLIC_CACHE = {"cache-control": "public, max-age=300"}
 
 
@@ -51,9 +51,6 @@ def field_names() -> dict[str, str]:
     labels = {c.field: c.zh if zh else c.en for c in ITEM_COLUMNS}
     labels["steps"] = _("Process steps")
     return labels
-
-
-MEDIA_TYPES = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
 def _download(
@@ -178,7 +175,7 @@ class PowersController(Controller):
     def template(self) -> Response[bytes]:
         buffer = io.BytesIO()
         write_template(buffer, language=current_language())
-        return _download(buffer.getvalue(), "powerlist-template.xlsx", XLSX)
+        return _download(buffer.getvalue(), "powerlist-template.xlsx", MEDIA_TYPES["xlsx"])
 
     @get("/powers/{code:str}", name="power")
     async def detail(

@@ -26,20 +26,20 @@ from tracker.i18n import gettext as _
 from tracker.ratings.bad_reviews import FollowUpError, record_verdict, verdict_due
 from tracker.ratings.codes import Holder, unspent_holder
 from tracker.ratings.models import DIMENSIONS, Channel, Rating, RatingKind
+from tracker.web.caching import NO_STORE
 from tracker.web.client_limits import limit_attempts
 from tracker.web.forms import DB, FormData, text
 from tracker.web.runtime import runtime
 
 ATTEMPTS = 10  # code checks per client address per window: plenty for typing mistakes
 WINDOW = timedelta(minutes=10)
-PRIVATE = {"cache-control": "no-store"}
 NOT_VALID = N_(
     "This code is not valid, or it has already been used. Check it against the slip or message you received."
 )
 
 
 def _code_page(error: str = "", status: int = 200) -> Template:
-    return Template("ratings/code.html", context={"error": error}, status_code=status, headers=PRIVATE)
+    return Template("ratings/code.html", context={"error": error}, status_code=status, headers=NO_STORE)
 
 
 def _form_page(
@@ -60,7 +60,7 @@ def _form_page(
             "dimensions": DIMENSIONS,
         },
         status_code=status,
-        headers=PRIVATE,
+        headers=NO_STORE,
     )
 
 
@@ -90,7 +90,7 @@ class RateController(Controller):
         review, rating = waiting
         context = {"code": code, "review": review, "rating": rating, "error": error}
         return Template(
-            "ratings/verdict.html", context=context, status_code=400 if error else 200, headers=PRIVATE
+            "ratings/verdict.html", context=context, status_code=400 if error else 200, headers=NO_STORE
         )
 
     @post("/verdict", name="rate_verdict", sync_to_thread=True)
@@ -121,7 +121,7 @@ class RateController(Controller):
         except IntegrityError:  # the same verdict sent twice at once: the first one counts
             db_session.rollback()
             return _code_page(_(NOT_VALID), 400)
-        return Template("ratings/verdict_thanks.html", context={"verdict": verdict}, headers=PRIVATE)
+        return Template("ratings/verdict_thanks.html", context={"verdict": verdict}, headers=NO_STORE)
 
     @post("/rating", name="rate_submit", sync_to_thread=True)
     def submit(self, request: Request[Any, Any, Any], db_session: DB, data: FormData) -> Response[Any]:
@@ -158,4 +158,4 @@ class RateController(Controller):
             select(Rating).where(Rating.case_id == holder.case.id, Rating.kind == RatingKind.rating)
         ).one()
         db_session.commit()
-        return Template("ratings/thanks.html", context={"rating": rating}, headers=PRIVATE)
+        return Template("ratings/thanks.html", context={"rating": rating}, headers=NO_STORE)

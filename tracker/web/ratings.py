@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlmodel import Session, select
@@ -20,12 +20,13 @@ from tracker.accounts.models import Role, User
 from tracker.accounts.scope import get_in_scope, visible_department
 from tracker.cases.models import Case
 from tracker.exports.ratings import EXPORT_LIMIT, FIELDS, rating_rows
-from tracker.exports.tables import FORMATS, MEDIA_TYPES, table_bytes
 from tracker.i18n import gettext as _
 from tracker.ratings import bad_reviews
 from tracker.ratings.models import BadReview, Rating
 from tracker.ratings.moderation import ModerationError, set_hidden
 from tracker.ratings.queries import rating_list
+from tracker.web.caching import NO_STORE
+from tracker.web.downloads import check_table_format, table_download
 from tracker.web.flash import flash
 from tracker.web.forms import DB, FormData, text
 from tracker.web.pagination import paginate_rows
@@ -61,7 +62,7 @@ class RatingsController(Controller):
         if format == "json":
             tz = runtime(request).settings.tz
             items = [dict(zip(NAMES, row, strict=True)) for row in rating_rows(found.items, tz)]
-            return Response({**found.as_dict(), "items": items}, headers={"cache-control": "no-store"})
+            return Response({**found.as_dict(), "items": items}, headers=NO_STORE)
         return Template(
             "ratings/index.html",
             context={
@@ -73,7 +74,7 @@ class RatingsController(Controller):
                 else db_session.exec(select(Department).order_by(Department.code)).all(),
                 "can_moderate": user.role in (Role.supervisor, Role.admin),
             },
-            headers={"cache-control": "no-store"},
+            headers=NO_STORE,
         )
 
     @staticmethod
@@ -92,19 +93,10 @@ class RatingsController(Controller):
         bad: FromQuery[str] = "",
         format: FromQuery[str] = "xlsx",
     ) -> Response[bytes]:
-        if format not in FORMATS:
-            raise ValidationException(_("Choose xlsx, csv or json."))
+        check_table_format(format)
         stmt = self._query(db_session, _user(request), department, bad).limit(EXPORT_LIMIT)
         rows = rating_rows(db_session.execute(stmt), runtime(request).settings.tz)
-        body = table_bytes(format, _("Ratings"), FIELDS, rows, _)
-        return Response(
-            body,
-            media_type=MEDIA_TYPES[format],
-            headers={
-                "content-disposition": f'attachment; filename="ratings.{format}"',
-                "cache-control": "no-store",
-            },
-        )
+        return table_download(format, _("Ratings"), FIELDS, rows, "ratings")
 
     @get("/{rating_id:int}", name="rating", sync_to_thread=True)
     def detail(self, request: Request[Any, Any, Any], db_session: DB, rating_id: FromPath[int]) -> Template:
@@ -171,7 +163,7 @@ class RatingsController(Controller):
                 "error": error,
             },
             status_code=status,
-            headers={"cache-control": "no-store"},
+            headers=NO_STORE,
         )
 
     @post("/{rating_id:int}/hide", name="rating_hide", sync_to_thread=True)

@@ -17,6 +17,7 @@ from tracker.accounts.models import ApiToken, Role, User
 from tracker.accounts.scope import can_see_department, get_in_scope, visible_department
 from tracker.accounts.tokens import create_token, department_tokens, revoke
 from tracker.i18n import gettext as _
+from tracker.web.caching import NO_STORE
 from tracker.web.flash import flash
 from tracker.web.forms import DB, FormData, text
 
@@ -90,5 +91,5 @@ class TokenController(Controller):
                 "new_secret": new_secret,
             },
             status_code=status,
-            headers={"cache-control": "no-store"},
+            headers=NO_STORE,
         )
