@@ -213,8 +213,8 @@ def flags_command(
 ) -> None:
     """Flags in every status (or only violations), oldest detected first; no free text."""
     from tracker.db import session_factory
-    from tracker.exports.flags import FIELDS, VIOLATIONS, flag_rows
-    from tracker.flags.models import FlagStatus
+    from tracker.exports.flags import FIELDS, flag_rows
+    from tracker.flags.models import VIOLATION, FlagStatus
     from tracker.flags.queries import KINDS, FlagFilter
 
     first, last = _date_range(start, end)
@@ -235,7 +235,7 @@ def flags_command(
             sort="detected",
             tz=ctx.settings.tz,
         )
-        rows = flag_rows(db, f, ctx.settings.tz, VIOLATIONS if violations else ())
+        rows = flag_rows(db, f, ctx.settings.tz, VIOLATION if violations else ())
         meta: dict[str, object] = {
             "department": department_code,
             "from": first.isoformat() if first else None,

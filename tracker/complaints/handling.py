@@ -24,7 +24,7 @@ from tracker.accounts.models import Role, User
 from tracker.audit.chain import Change, append, utc_text
 from tracker.complaints.models import Complaint, ComplaintStatus, handled_late_sql
 from tracker.db import begin_writing
-from tracker.flags.models import NO_STEP, Flag, FlagAction, FlagStatus, Level, ScanMark
+from tracker.flags.models import NO_STEP, VIOLATION, Flag, FlagAction, FlagStatus, Level, ScanMark
 from tracker.flags.review import SUPERVISING
 from tracker.flags.scans import record_flags
 from tracker.flags.subjects import COMPLAINT
@@ -32,8 +32,7 @@ from tracker.notify.inbox import Message, notify, supervisors
 from tracker.settings import Settings
 
 MAX_REASON = 5000
-UPHELD = frozenset({FlagStatus.confirmed, FlagStatus.rectification_submitted, FlagStatus.closed})
-NOT_UPHELD = frozenset({FlagStatus.dismissed, FlagStatus.exempted})
+NOT_UPHELD = (FlagStatus.dismissed.value, FlagStatus.exempted.value)
 # The review actions whose reason the complainant reads on the status page.
 DECIDING = frozenset({"confirm", "dismiss", "exempt"})
 
@@ -51,7 +50,7 @@ def may_handle(user: User) -> bool:
 def may_see(user: User, complaint: Complaint) -> bool:
     """Supervisors see every complaint; a department's operators only those accepted about it
     (a complaint still undecided, or declined, is between the complainant and the supervisors)."""
-    if user.role in SUPERVISING:
+    if may_handle(user):
         return True
     return (
         user.role == Role.operator
@@ -146,7 +145,7 @@ def outcome(db: Session, complaint: Complaint) -> Outcome:
         return Outcome("declined", complaint.handled_at, complaint.reason)
     assert complaint.id is not None
     flag = review_of(db, complaint.id)
-    if flag is None or flag.status not in UPHELD | NOT_UPHELD:
+    if flag is None or flag.status not in (*VIOLATION, *NOT_UPHELD):
         return Outcome("reviewing", complaint.handled_at)
     decided = db.exec(
         select(FlagAction)

@@ -128,12 +128,7 @@ def _happened_on(raw: str, today: date) -> date:
 
 
 def _checked_text(form: Mapping[str, str]) -> tuple[str, str, str]:
-    what, contact, ref = (
-        form.get("what", "").strip(),
-        form.get("contact", "").strip(),
-        form.get("case_ref", ""),
-    )
-    ref = ref.strip()
+    what, contact, ref = (form.get(name, "").strip() for name in ("what", "contact", "case_ref"))
     if len(what) < MIN_WHAT:
         raise ComplaintRefused(
             "what", N_("Describe what happened in at least %(min)d characters."), min=MIN_WHAT

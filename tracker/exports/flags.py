@@ -18,13 +18,12 @@ from sqlmodel import Session
 from powerlists.messages import N_
 from powerlists.models import Department
 from tracker.exports.tables import CASE, DEPARTMENT, POWER_CODE, Field
-from tracker.flags.models import Flag, FlagAction, FlagStatus
+from tracker.flags.models import VIOLATION, Flag, FlagAction, FlagStatus
 from tracker.flags.queries import FlagFilter, flag_select
 from tracker.flags.subjects import subject_power, subject_ref
 
 CHUNK = 2_000
 # What a supervisor confirmed as a violation, whatever has happened to it since.
-VIOLATIONS = (FlagStatus.confirmed.value, FlagStatus.rectification_submitted.value, FlagStatus.closed.value)
 
 _flag: Table = Flag.__table__  # type: ignore[attr-defined]
 _action: Table = FlagAction.__table__  # type: ignore[attr-defined]
@@ -144,4 +143,4 @@ def flag_rows(
 def violation_rows(db: Session, f: FlagFilter, tz: ZoneInfo) -> Iterator[tuple[object, ...]]:
     """Confirmed violations in cases only: what /open-data publishes. Complaints are published as
     the counts on the scorecards, as the public pages show them."""
-    return flag_rows(db, f, tz, VIOLATIONS, cases_only=True)
+    return flag_rows(db, f, tz, VIOLATION, cases_only=True)

@@ -31,6 +31,9 @@ class FlagStatus(enum.StrEnum):
     exempted = "exempted"  # a lawful reason the rule did not know
 
 
+# A confirmed violation, whatever came of it since: what the public sees, the scorecards count
+# and upholds a complaint.
+VIOLATION = (FlagStatus.confirmed.value, FlagStatus.rectification_submitted.value, FlagStatus.closed.value)
 AWAITING = text("due_at IS NOT NULL")
 NO_STEP = 0  # ``step`` of a flag about the whole case (0, not NULL: NULLs never collide in a unique key)
 

@@ -14,10 +14,10 @@ from sqlmodel import Session
 
 from powerlists.models import Department
 from tracker.cases.models import Case
-from tracker.flags.models import Flag
+from tracker.flags.models import VIOLATION, Flag
 from tracker.scorecards.models import ALL_ITEMS, Scorecard
 from tracker.scorecards.periods import ROLLING, Period, month_key, parse_period, shift_month
-from tracker.scorecards.refresh import REGION, VIOLATION
+from tracker.scorecards.refresh import REGION
 
 _card: Table = Scorecard.__table__  # type: ignore[attr-defined]
 _dept: Table = Department.__table__  # type: ignore[attr-defined]

@@ -26,7 +26,7 @@ from tracker.cases.models import OPEN_CASES, Case, CaseStep
 from tracker.complaints.models import Complaint
 from tracker.db import begin_writing
 from tracker.deadlines import stored_suspensions, workdays_used
-from tracker.flags.models import Flag, FlagAction, FlagStatus, ScanMark
+from tracker.flags.models import VIOLATION, Flag, FlagAction, FlagStatus, ScanMark
 from tracker.flags.subjects import COMPLAINT
 from tracker.ratings.models import BadReview, Level, Rating, RatingKind
 from tracker.scorecards.figures import COUNTS, OPEN_BUCKETS, combine
@@ -38,7 +38,6 @@ from tracker.thresholds import Thresholds, load_thresholds
 
 MARK = "scorecards"
 REGION = 0  # department_id of the whole region's scorecard
-VIOLATION = (FlagStatus.confirmed.value, FlagStatus.rectification_submitted.value, FlagStatus.closed.value)
 
 _case: Table = Case.__table__  # type: ignore[attr-defined]
 _step: Table = CaseStep.__table__  # type: ignore[attr-defined]

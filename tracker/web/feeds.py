@@ -12,11 +12,10 @@ from sqlmodel import Session
 from powerlists.columns import utcnow
 from powerlists.models import Department
 from tracker.cases.models import Case
-from tracker.flags.models import Flag, FlagAction
+from tracker.flags.models import VIOLATION, Flag, FlagAction
 from tracker.flags.names import KIND_NAMES, LEVEL_NAMES
 from tracker.i18n import current_language
 from tracker.i18n import gettext as _
-from tracker.scorecards.refresh import VIOLATION
 from tracker.web.caching import public_headers
 from tracker.web.forms import DB
 from tracker.web.runtime import runtime
