@@ -59,6 +59,11 @@ def may_see(user: User, complaint: Complaint) -> bool:
     )
 
 
+def may_decide(user: User, complaint: Complaint) -> bool:
+    """Whether ``user`` may accept or decline ``complaint`` now (its page offers the form)."""
+    return may_handle(user) and complaint.status == ComplaintStatus.received
+
+
 def _checked(complaint: Complaint, user: User, reason: str) -> str:
     if not may_handle(user):
         raise HandlingRefused(N_("Only supervisors accept or decline complaints."))

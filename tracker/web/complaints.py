@@ -49,6 +49,19 @@ def _visible(db: Session, complaint_id: int, user: User) -> Complaint:
     return complaint
 
 
+def complaint_facts(db: Session, complaint: Complaint, user: User) -> dict[str, Any]:
+    """What complaints/_facts.html shows, on the complaint's page and on its review flag's page."""
+    assert complaint.id is not None
+    return {
+        "c": complaint,
+        "department": db.get(Department, complaint.department_id),
+        "item": db.get(PowerItem, complaint.power_item_id) if complaint.power_item_id else None,
+        "files": files_of(db, complaint.id),
+        "private": handling.may_handle(user),
+        "now": utcnow(),
+    }
+
+
 def _query(db: Session, user: User, department: str, status: str, overdue: str, sort: str = "") -> Any:
     """The workbench's one query, for the page, its JSON twin and the downloads."""
     only = visible_department(user)
@@ -177,15 +190,10 @@ class ComplaintsController(Controller):
         return Template(
             "complaints/detail.html",
             context={
-                "c": complaint,
-                "department": db.get(Department, complaint.department_id),
-                "item": db.get(PowerItem, complaint.power_item_id) if complaint.power_item_id else None,
-                "files": files_of(db, complaint.id),
+                **complaint_facts(db, complaint, user),
                 "flag": handling.review_of(db, complaint.id),
                 "outcome": handling.outcome(db, complaint),
-                "can_handle": handling.may_handle(user) and complaint.status == "received",
-                "private": handling.may_handle(user),
-                "now": utcnow(),
+                "can_handle": handling.may_decide(user, complaint),
                 "error": error,
                 "text": written,
             },

@@ -15,15 +15,13 @@ from litestar.response import Redirect, Template
 from sqlmodel import Session, col, select
 
 from powerlists.columns import utcnow
-from powerlists.models import Department, PowerItem
+from powerlists.models import Department
 from tracker.accounts.guards import current_user, roles
 from tracker.accounts.models import Role, User
 from tracker.accounts.scope import get_in_scope, visible_department
 from tracker.calendar_store import load_calendar
 from tracker.cases.models import Case, CaseEvent
 from tracker.cases.queries import timeline
-from tracker.complaints.handling import may_handle
-from tracker.complaints.intake import files_of
 from tracker.complaints.models import Complaint
 from tracker.db import begin_writing
 from tracker.exports.tables import MEDIA_TYPES, csv_text, xlsx_bytes
@@ -53,12 +51,13 @@ from tracker.flags.review import SUPERVISING, ReviewError, act, available, histo
 from tracker.i18n import activate, ngettext
 from tracker.i18n import gettext as _
 from tracker.thresholds import load_thresholds
+from tracker.web.complaints import complaint_facts
 from tracker.web.downloads import private_download
 from tracker.web.errors import http_exception_handler
 from tracker.web.flash import flash
 from tracker.web.forms import DB, FormData, text
 from tracker.web.language import request_language
-from tracker.web.pagination import DEFAULT_PER_PAGE, paginate_rows
+from tracker.web.pagination import DEFAULT_PER_PAGE, Page, paginate_rows
 from tracker.web.runtime import runtime
 from tracker.web.uploads import NamedForm, form_uploads, read_form
 
@@ -108,6 +107,12 @@ def _problem_text(problem: Problem) -> str:
     return _("Flag %(id)d: %(reason)s", id=problem.flag_id, reason=reason)
 
 
+def _queue(db: Session, f: FlagFilter, page: int, per_page: int) -> tuple[Page[Any], dict[str, Any]]:
+    """One page of the queue and its counts: the page's total is their sum, not a third count."""
+    counts = flag_counts(db, f)
+    return paginate_rows(db, flag_select(f), page, per_page, total=sum(counts["status"].values())), counts
+
+
 def _queue_page(
     request: Request[Any, Any, Any],
     db: Session,
@@ -118,8 +123,7 @@ def _queue_page(
     bulk: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Template:
-    counts = flag_counts(db, f)
-    found = paginate_rows(db, flag_select(f), page, per_page, total=sum(counts["status"].values()))
+    found, counts = _queue(db, f, page, per_page)
     user = _user(request)
     return Template(
         "flags/index.html",
@@ -186,16 +190,8 @@ def _subject(db: Session, flag: Flag, user: User, tz: ZoneInfo) -> dict[str, Any
     if flag.case_id is None:
         assert flag.complaint_id is not None  # a flag has a case or a complaint
         complaint = db.get(Complaint, flag.complaint_id)
-        assert complaint is not None and complaint.id is not None
-        return {
-            "case": None,
-            "c": complaint,
-            "department": db.get(Department, complaint.department_id),
-            "item": db.get(PowerItem, complaint.power_item_id) if complaint.power_item_id else None,
-            "files": files_of(db, complaint.id),
-            "private": may_handle(user),
-            "now": utcnow(),
-        }
+        assert complaint is not None
+        return {"case": None, **complaint_facts(db, complaint, user)}
     case = db.get(Case, flag.case_id)
     assert case is not None
     return {"case": case, "c": None, "t": timeline(db, case, load_calendar(db), tz, utcnow())}
@@ -285,10 +281,7 @@ class FlagsController(Controller):
         # The filters are read by _filter from the address, the same way for every renderer.
         f = _filter(request)
         if format == "json":
-            counts = flag_counts(db_session, f)
-            found = paginate_rows(
-                db_session, flag_select(f), page, per_page, total=sum(counts["status"].values())
-            )
+            found, counts = _queue(db_session, f, page, per_page)
             return Response(
                 {
                     **found.as_dict(),
