@@ -165,9 +165,9 @@ def store_uploads(
     stored: list[StoredFile] = []
     try:
         for upload in uploads:
-            name = display_name(upload.name)
-            done = _store(upload.stream, name, storage_root(data_dir), max_bytes, written)
-            stored.append(StoredFile(name, done.type.content_type, done.size, done.sha256, done.key))
+            stored.append(
+                _store(upload.stream, display_name(upload.name), storage_root(data_dir), max_bytes, written)
+            )
     except BaseException:
         _unlink(written)
         raise
@@ -228,15 +228,7 @@ def described(rows: Iterable[_FileRow]) -> list[dict[str, object]]:
     ]
 
 
-@dataclass(frozen=True)
-class _Stored:
-    key: str
-    type: FileType
-    size: int
-    sha256: str
-
-
-def _store(stream: IO[bytes], name: str, root: Path, max_bytes: int, written: list[Path]) -> _Stored:
+def _store(stream: IO[bytes], name: str, root: Path, max_bytes: int, written: list[Path]) -> StoredFile:
     key = secrets.token_hex(16)
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     directory = root / key[:2]
@@ -266,7 +258,7 @@ def _store(stream: IO[bytes], name: str, root: Path, max_bytes: int, written: li
     # Only a complete, checked file ever bears the key a row points at.
     os.replace(temp, final)
     written[-1] = final
-    return _Stored(key, kind, size, digest.hexdigest())
+    return StoredFile(name, kind.content_type, size, digest.hexdigest(), key)
 
 
 def detect(path: Path, name: str, max_bytes: int) -> FileType:
