@@ -16,17 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from powerlists.messages import N_
 from powerlists.models import Department
 from tracker.accounts.models import User
-from tracker.cases.models import Case
-from tracker.complaints.models import Complaint
 from tracker.db import begin_writing
 from tracker.flags.models import Flag, FlagAction, FlagStatus, ScanMark
 from tracker.flags.review import BY_ACTION, DEPARTMENT
+from tracker.flags.subjects import subject_ref, with_subject
 from tracker.notify.inbox import Message, department_operators, notify
 from tracker.notify.subscriptions import Followers, followers
 from tracker.settings import Settings
@@ -83,8 +82,6 @@ def wording(row: Any) -> Wording:
 
 _flag = Flag.__table__  # type: ignore[attr-defined]
 _action = FlagAction.__table__  # type: ignore[attr-defined]
-_case = Case.__table__  # type: ignore[attr-defined]
-_complaint = Complaint.__table__  # type: ignore[attr-defined]
 _department = Department.__table__  # type: ignore[attr-defined]
 _user = User.__table__  # type: ignore[attr-defined]
 
@@ -108,8 +105,7 @@ def _flag_columns() -> list[Any]:
         _flag.c.kind,
         _flag.c.level,
         _flag.c.detected_at,
-        # A complaint's review has no case: its tracking number stands in for the reference.
-        func.coalesce(_case.c.ref, _complaint.c.number).label("ref"),
+        subject_ref().label("ref"),
         _department.c.name,
         _department.c.name_en,
     ]
@@ -131,9 +127,7 @@ def notify_new_flags(db: Session, settings: Settings, now: datetime) -> int:
     begin_writing(db)  # reads, then writes what it read: SQLite must not let a writer in between
     since = _since(db, NEW_FLAGS, now)
     query = (
-        select(*_flag_columns())
-        .outerjoin(_case, _case.c.id == _flag.c.case_id)
-        .outerjoin(_complaint, _complaint.c.id == _flag.c.complaint_id)
+        with_subject(select(*_flag_columns()).select_from(_flag))
         .outerjoin(_department, _department.c.id == _flag.c.department_id)
         # ix_flag_detected_at
         .where(_flag.c.detected_at > since, _flag.c.detected_at <= now)
@@ -159,22 +153,19 @@ def notify_flag_actions(db: Session, settings: Settings, now: datetime) -> int:
     The caller commits."""
     begin_writing(db)
     since = _since(db, FLAG_ACTIONS, now)
+    columns = select(
+        *_flag_columns(),
+        _action.c.id.label("action_id"),
+        _action.c.action,
+        _action.c.to_status,
+        _action.c.text,
+        _action.c.due_at,
+        _action.c.actor_id,
+        _user.c.display_name,
+        _user.c.email,
+    )
     query = (
-        select(
-            *_flag_columns(),
-            _action.c.id.label("action_id"),
-            _action.c.action,
-            _action.c.to_status,
-            _action.c.text,
-            _action.c.due_at,
-            _action.c.actor_id,
-            _user.c.display_name,
-            _user.c.email,
-        )
-        .select_from(_action)
-        .join(_flag, _flag.c.id == _action.c.flag_id)
-        .outerjoin(_case, _case.c.id == _flag.c.case_id)
-        .outerjoin(_complaint, _complaint.c.id == _flag.c.complaint_id)
+        with_subject(columns.select_from(_action).join(_flag, _flag.c.id == _action.c.flag_id))
         .join(_user, _user.c.id == _action.c.actor_id)
         .outerjoin(_department, _department.c.id == _flag.c.department_id)
         # ix_flag_action_at
