@@ -163,6 +163,19 @@ def assert_every_scorecard_matches(db: Session, cast: Cast, filed: list[Filed]) 
         assert shown(db, REGION, period) == counted(filed, {"a", "b"}, months), period
 
 
+def confirmation(flag_id: int | None, listed: Cast) -> FlagAction:
+    """The supervisor's confirmation of a complaint's review, recorded later than the refreshes."""
+    return FlagAction(
+        flag_id=flag_id,
+        action="confirm",
+        from_status="open",
+        to_status="confirmed",
+        text="属实",
+        actor_id=listed.supervisor.id,
+        at=DECIDED_LATER,
+    )
+
+
 def test_complaints_on_the_scorecards_match_a_count_of_the_complaints_by_department_item_and_region(
     db: Session, listed: Cast
 ) -> None:
@@ -178,17 +191,7 @@ def test_complaints_on_the_scorecards_match_a_count_of_the_complaints_by_departm
     late.status = FlagStatus.confirmed
     db.add(late)
     db.flush()
-    db.add(
-        FlagAction(
-            flag_id=late.id,
-            action="confirm",
-            from_status="open",
-            to_status="confirmed",
-            text="属实",
-            actor_id=listed.supervisor.id,
-            at=DECIDED_LATER,
-        )
-    )
+    db.add(confirmation(late.id, listed))
     db.commit()
     filed[LATE].flag = "confirmed"
     refresh(db, NOW, OFFICIAL, SHANGHAI)  # the touched months, found from the mark alone
@@ -229,17 +232,7 @@ def test_the_months_to_refresh_include_complaints_received_and_reviews_decided_s
     mark = FIRST_REFRESH
     assert _touched_since(db, mark, SHANGHAI, "2026-05") == ["2026-04", "2026-05"]
     assert early is not None
-    db.add(
-        FlagAction(
-            flag_id=early.id,
-            action="confirm",
-            from_status="open",
-            to_status="confirmed",
-            text="属实",
-            actor_id=listed.supervisor.id,
-            at=DECIDED_LATER,
-        )
-    )
+    db.add(confirmation(early.id, listed))
     db.commit()
     assert _touched_since(db, mark, SHANGHAI, "2026-05") == ["2026-02", "2026-03", "2026-04", "2026-05"]
     assert _touched_since(db, None, SHANGHAI, "2026-05")[0] == "2026-02"  # the first run, with no case
