@@ -176,8 +176,8 @@ _complaint = Complaint.__table__  # type: ignore[attr-defined]
 
 def announce(db: Session, now: datetime, settings: Settings | None = None) -> int:
     """Tell the supervisors of each complaint received since the last run and still waiting for
-    them, once (the inbox keeps one message per user and key); ``email`` renders the e-mail when
-    SMTP is on. One already handled needs no notice, nor does an old one at the first run."""
+    them, once (the inbox keeps one message per user and key), by e-mail too when ``settings``
+    has SMTP on. One already handled needs no notice, nor does an old one at the first run."""
     begin_writing(db)  # it reads, then writes what it read: SQLite must not let another writer in between
     mark = db.get(ScanMark, ANNOUNCED)
     query = (

@@ -194,7 +194,7 @@ NOTICE_MARK = "bad_review_notices"
 
 def announce(db: Session, now: datetime, settings: Settings | None = None) -> int:
     """Tell the department's operators of each bad review opened since the last run, once (the
-    inbox keeps one message per user and key). ``email`` renders the e-mail when SMTP is on."""
+    inbox keeps one message per user and key), by e-mail too when ``settings`` has SMTP on."""
     begin_writing(db)  # it reads, then writes what it read: SQLite must not let another writer in between
     mark = db.get(ScanMark, NOTICE_MARK)
     since = mark.until if mark else None
